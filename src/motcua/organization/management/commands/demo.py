@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from motcua.organization import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo province (centers, counters, departments, one account per role). "
+        "Refuses a database that holds data other than the demo's."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            loaded = demo.load_demo()
+        except demo.DemoRefused as exc:
+            raise CommandError(
+                "Cơ sở dữ liệu đã có dữ liệu không phải dữ liệu mẫu; không nạp dữ liệu mẫu. "
+                f"(The database holds data that is not the demo's: {exc})"
+            ) from exc
+        if loaded:
+            self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu mẫu (demo data loaded)."))
+        else:
+            self.stdout.write("Dữ liệu mẫu đã có sẵn (demo data already present).")
+        self.stdout.write(
+            f"Tài khoản mẫu / demo logins (mật khẩu / password: {demo.DEMO_PASSWORD}): "
+            + ", ".join(a.username for a in demo.ACCOUNTS)
+        )
