@@ -119,7 +119,7 @@ def foreign_data() -> list[str]:
     found = []
     users = User.objects.exclude(username__in=[a.username for a in ACCOUNTS])
     if users.exists():
-        found.append(f"{users.count()} user account(s), e.g. {users.first()}")
+        found.append(f"{users.count()} user account(s), e.g. {users.first().username}")
     units = Unit.objects.exclude(code__in=demo_units)
     if units.exists():
         found.append(f"{units.count()} unit(s), e.g. {units.first()}")
