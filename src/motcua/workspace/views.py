@@ -5,6 +5,9 @@ from typing import Any
 from django.shortcuts import render
 from django.utils import timezone
 
+from motcua.core.calendar import calendar_for
+from motcua.core.models import CalendarDay
+from motcua.core.services import ensure_year_seeded
 from motcua.organization import selectors as org_selectors
 from motcua.organization.permissions import (
     CAPABILITY_LABELS,
@@ -12,9 +15,11 @@ from motcua.organization.permissions import (
     capabilities_of,
     centers_for,
     grants_for,
+    has_capability,
 )
 
 from .decorators import capability_required
+from .forms import DueDateForm
 
 
 @capability_required(Capability.VIEW_WORKSPACE)
@@ -45,3 +50,39 @@ def organization(request: Any) -> Any:
         "today": today,
     }
     return render(request, "workspace/organization.html", context)
+
+
+def _requested_year(request: Any) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@capability_required(Capability.VIEW_WORKSPACE)
+def calendar(request: Any) -> Any:
+    """The year's non-working and swapped days, and a due-date calculator for the operator."""
+    year = _requested_year(request)
+    ensure_year_seeded(year)
+    context: dict[str, Any] = {
+        "year": year,
+        "days": CalendarDay.objects.filter(date__year=year),
+        "can_manage": has_capability(request.user, Capability.MANAGE_CALENDAR),
+    }
+    if "received_at" in request.GET:
+        form = DueDateForm(request.GET)
+        if form.is_valid():
+            data = form.cleaned_data
+            working = calendar_for(data["center"])
+            received = data["received_at"]
+            context.update(
+                received_at=received,
+                started_at=working.next_working_moment(received),
+                due=working.add(received, data["quantity"] or 0, data["unit"]),
+            )
+    else:
+        form = DueDateForm(initial={"received_at": timezone.localtime().replace(second=0,
+                                                                               microsecond=0)})
+    context["form"] = form
+    return render(request, "workspace/calendar.html", context)
