@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from motcua.catalog.models import Field
 from motcua.core.models import WorkSchedule, WorkSchedulePeriod
+from motcua.core.services import ensure_year_seeded
 
 from . import services
 from .models import Center, CenterKind, Counter, Delegation, Role, Unit, UnitLevel, User
 
 DEMO_PASSWORD = "Motcua@2026"
 REFORM_DAY = dt.date(2025, 7, 1)
+DEMO_YEARS = (2025, 2026, 2027)
 
 LEVELS = [
     ("tinh", "Tỉnh, thành phố", 1),
@@ -139,6 +141,8 @@ def load_demo() -> bool:
     foreign = foreign_data()
     if foreign:
         raise DemoRefused("; ".join(foreign))
+    for year in DEMO_YEARS:
+        ensure_year_seeded(year)
     if is_loaded():
         return False
     levels = {
