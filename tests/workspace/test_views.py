@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -153,3 +155,24 @@ def test_calendar_page_reports_bad_input(client, province):
     assert "Thời điểm không hợp lệ" in body
     assert "Hãy nhập thời hạn" in body
     assert 'data-testid="due"' not in body
+
+
+def test_pages_run_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    """Pinned so that a page does not grow a query per unit, center or counter."""
+    from django.core.management import call_command
+
+    call_command("demo", stdout=io.StringIO())
+    client.login(username="quantri", password="Motcua@2026")
+    client.get(reverse("workspace:calendar"))  # seeds the current year once
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("workspace:home")).status_code == 200
+    with django_assert_max_num_queries(9):
+        assert client.get(reverse("workspace:organization")).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("workspace:calendar"), {"year": "2026"}).status_code == 200
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("workspace:calendar"), {
+            "year": "2026", "received_at": "2026-02-13T16:30", "quantity": "3",
+            "unit": "working_days", "center": "",
+        })
+        assert response.status_code == 200

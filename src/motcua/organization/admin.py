@@ -30,7 +30,7 @@ class UnitIdentityInline(admin.TabularInline):
     model = UnitIdentity
     extra = 0
     can_delete = False
-    fields = ["code", "name", "valid_from", "valid_to", "reason"]
+    fields = ("code", "name", "valid_from", "valid_to", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:

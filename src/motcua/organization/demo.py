@@ -121,7 +121,8 @@ def foreign_data() -> list[str]:
     found = []
     users = User.objects.exclude(username__in=[a.username for a in ACCOUNTS])
     if users.exists():
-        found.append(f"{users.count()} user account(s), e.g. {users.first().username}")
+        example = users.values_list("username", flat=True)[0]
+        found.append(f"{users.count()} user account(s), e.g. {example}")
     units = Unit.objects.exclude(code__in=demo_units)
     if units.exists():
         found.append(f"{units.count()} unit(s), e.g. {units.first()}")

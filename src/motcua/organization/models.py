@@ -109,23 +109,6 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if self.valid_to and self.valid_to < self.valid_from:
-            raise ValidationError(
-                {"valid_to": _("Ngày hết hiệu lực không được trước ngày bắt đầu hiệu lực.")},
-                code="invalid_range",
-            )
-        if self.parent_id and self.pk:
-            ancestor: Unit | None = self.parent
-            while ancestor is not None:
-                if ancestor.pk == self.pk:
-                    raise ValidationError(
-                        {"parent": _("Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới "
-                                     "của nó.")},
-                        code="cycle",
-                    )
-                ancestor = ancestor.parent
-
     def save(self, *args, **kwargs) -> None:
         """Save, then keep ``path``/``depth`` of this unit and its whole subtree consistent."""
         with transaction.atomic():
@@ -143,6 +126,23 @@ class Unit(models.Model):
                     depth=F("depth") + (new_depth - old_depth),
                 )
             self.path, self.depth = new_path, new_depth
+
+    def clean(self) -> None:
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                {"valid_to": _("Ngày hết hiệu lực không được trước ngày bắt đầu hiệu lực.")},
+                code="invalid_range",
+            )
+        if self.parent_id and self.pk:
+            ancestor: Unit | None = self.parent
+            while ancestor is not None:
+                if ancestor.pk == self.pk:
+                    raise ValidationError(
+                        {"parent": _("Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới "
+                                     "của nó.")},
+                        code="cycle",
+                    )
+                ancestor = ancestor.parent
 
     def is_effective_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -31,7 +31,7 @@ class DueDateForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("unit") != TimeUnit.SAME_DAY and data.get("quantity") is None:
             self.add_error("quantity", _("Hãy nhập thời hạn."))
         return data
