@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 
-from .models import Center, Counter, Unit, UnitIdentity
+from .models import Center, CenterKind, Counter, Unit, UnitIdentity
 
 
 def unit_identity_on(unit: Unit, day: dt.date) -> tuple[str, str]:
@@ -39,8 +39,15 @@ def unit_tree(day: dt.date) -> QuerySet[Unit]:
 
 def centers_with_counters() -> QuerySet[Center]:
     counters = Counter.objects.filter(is_active=True).prefetch_related("fields", "units")
+    # Provincial and single-tier centers first, then the others by name.
+    rank = Case(
+        When(kind__in=[CenterKind.PROVINCIAL, CenterKind.SINGLE_TIER, CenterKind.MINISTRY],
+             then=Value(0)),
+        default=Value(1),
+    )
     return (
         Center.objects.filter(is_active=True)
         .select_related("unit", "parent", "work_schedule")
         .prefetch_related(Prefetch("counters", queryset=counters))
+        .order_by(rank, "name")
     )
