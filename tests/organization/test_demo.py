@@ -39,7 +39,7 @@ def test_demo_is_idempotent():
 
 def test_demo_refuses_a_database_with_other_data():
     factories.staff(username="real.officer")
-    with pytest.raises(CommandError, match="real.officer"):
+    with pytest.raises(CommandError, match=r"real\.officer"):
         call_command("demo")
     assert not Center.objects.exists()
     assert User.objects.count() == 1

@@ -235,3 +235,16 @@ def test_django_permissions_follow_capabilities(tree):
     assert not auditor.has_perm("organization.change_unit")
     assert not receptionist.has_perm("organization.view_unit")
     assert not receptionist.has_module_perms("core")
+
+
+def test_a_delegation_recorded_in_the_admin_must_be_of_a_role_the_delegator_holds(tree):
+    specialist = factories.staff(roles=[(Role.SPECIALIST, tree["justice"])])
+    other = factories.staff()
+    start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
+    delegation = Delegation(
+        delegator=specialist, delegate=other, role=Role.LEADER, unit=tree["justice"],
+        starts_at=start, ends_at=start + dt.timedelta(days=1), reason="x",
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        delegation.full_clean()
+    assert "role" in excinfo.value.message_dict

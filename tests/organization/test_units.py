@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from motcua.organization import selectors, services
-from motcua.organization.models import RoleAssignment, Role, Unit, UnitIdentity
+from motcua.organization.models import Role, RoleAssignment, Unit, UnitIdentity
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -435,6 +435,18 @@ class Delegation(models.Model):
             raise ValidationError(
                 {"delegate": _("Không thể tự ủy quyền cho chính mình.")}, code="self_delegation"
             )
+        if self.delegator_id and self.unit_id and self.role and self.starts_at:
+            day = timezone.localtime(self.starts_at).date()
+            held = RoleAssignment.objects.effective_on(day).filter(
+                user_id=self.delegator_id, role=self.role,
+                unit__path__in=self.unit.ancestor_paths(),
+            )
+            if not held.exists():
+                raise ValidationError(
+                    {"role": _("Người ủy quyền không giữ vai trò này tại đơn vị đó vào thời điểm "
+                               "bắt đầu ủy quyền.")},
+                    code="role_not_held",
+                )
 
     def is_active_at(self, moment: dt.datetime) -> bool:
         return self.revoked_at is None and self.starts_at <= moment < self.ends_at
