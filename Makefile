@@ -50,7 +50,7 @@ lint: install
 
 # Regenerate the translation catalogues (needs GNU gettext) and compile them.
 messages: install
-	cd src/motcua && ../../$(BIN)/motcua makemessages --locale en --no-obsolete --no-location
+	cd src/motcua && ../../$(BIN)/motcua makemessages --locale en --no-obsolete --no-location --ignore "migrations/*"
 	$(PY) scripts/compile_messages.py
 
 clean:
