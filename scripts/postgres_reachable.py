@@ -10,8 +10,12 @@ def main(url: str) -> int:
     cfg = dj_database_url.parse(url)
     try:
         psycopg.connect(
-            host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or None,
-            password=cfg["PASSWORD"] or None, dbname=cfg["NAME"], connect_timeout=3,
+            host=cfg["HOST"],
+            port=cfg["PORT"] or 5432,
+            user=cfg["USER"] or None,
+            password=cfg["PASSWORD"] or None,
+            dbname=cfg["NAME"],
+            connect_timeout=3,
         ).close()
     except psycopg.Error as exc:
         print(f"PostgreSQL: {exc}".strip(), file=sys.stderr)

@@ -23,9 +23,7 @@ def level(code: str = "tinh", name: str = "Tỉnh", rank: int = 1) -> UnitLevel:
     return obj
 
 
-def unit(
-    name: str = "", parent: Unit | None = None, code: str | None = None, **extra: Any
-) -> Unit:
+def unit(name: str = "", parent: Unit | None = None, code: str | None = None, **extra: Any) -> Unit:
     n = next(_sequence)
     return Unit.objects.create(
         name=name or f"Đơn vị {n}",

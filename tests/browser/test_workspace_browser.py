@@ -15,8 +15,9 @@ PASSWORD = "Secret-pass-123"
 @pytest.fixture
 def receptionist():
     province = factories.unit("UBND tỉnh Gia Lai")
-    return factories.staff(username="lan", full_name="Nguyễn Thị Lan",
-                           roles=[(Role.RECEPTIONIST, province)])
+    return factories.staff(
+        username="lan", full_name="Nguyễn Thị Lan", roles=[(Role.RECEPTIONIST, province)]
+    )
 
 
 def log_in(page, live_server, username: str, password: str = PASSWORD) -> None:
@@ -32,8 +33,7 @@ def test_staff_member_logs_in_and_sees_their_workspace(page, live_server, recept
     assert page.get_by_test_id("roles").inner_text().startswith("Cán bộ tiếp nhận")
     assert "Tiếp nhận hồ sơ" in page.get_by_test_id("capabilities").inner_text()
     nav = page.get_by_role("navigation", name="Chức năng")
-    assert nav.get_by_role("link").all_inner_texts() == ["Bàn làm việc", "Tổ chức",
-                                                          "Lịch làm việc"]
+    assert nav.get_by_role("link").all_inner_texts() == ["Bàn làm việc", "Tổ chức", "Lịch làm việc"]
     page.get_by_role("button", name="Đăng xuất").click()
     page.get_by_role("heading", name="Đăng nhập cán bộ").wait_for()
 

@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 def test_demo_loads_a_merged_province_with_centers_and_one_account_per_role(capsys):
     call_command("demo")
     centers = Center.objects.all()
-    assert sorted(c.kind for c in centers) == [CenterKind.COMMUNE, CenterKind.COMMUNE,
-                                               CenterKind.PROVINCIAL]
+    assert sorted(c.kind for c in centers) == [
+        CenterKind.COMMUNE,
+        CenterKind.COMMUNE,
+        CenterKind.PROVINCIAL,
+    ]
     assert Counter.objects.filter(center__kind=CenterKind.PROVINCIAL).count() >= 5
     province = Unit.objects.get(code="000.00.00.H21")
     assert province.children.filter(level__code="so-nganh").count() >= 10

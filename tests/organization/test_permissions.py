@@ -36,13 +36,16 @@ def tree():
 EXPECTED = {
     Role.RECEPTIONIST: {Capability.RECEIVE_DOSSIERS},
     Role.SPECIALIST: {Capability.APPRAISE_DOSSIERS},
-    Role.LEADER: {Capability.ASSIGN_DOSSIERS, Capability.APPROVE_DOSSIERS,
-                  Capability.VIEW_REPORTS},
+    Role.LEADER: {Capability.ASSIGN_DOSSIERS, Capability.APPROVE_DOSSIERS, Capability.VIEW_REPORTS},
     Role.CLERK: {Capability.REGISTER_RESULTS},
     Role.FINANCE: {Capability.MANAGE_FEES},
     Role.CENTER_MANAGER: {Capability.MANAGE_CENTER, Capability.VIEW_REPORTS},
-    Role.ADMINISTRATOR: {Capability.MANAGE_ORGANIZATION, Capability.MANAGE_CALENDAR,
-                         Capability.MANAGE_CATALOG, Capability.VIEW_AUDIT},
+    Role.ADMINISTRATOR: {
+        Capability.MANAGE_ORGANIZATION,
+        Capability.MANAGE_CALENDAR,
+        Capability.MANAGE_CATALOG,
+        Capability.VIEW_AUDIT,
+    },
     Role.AUDITOR: {Capability.VIEW_REPORTS, Capability.VIEW_AUDIT},
 }
 
@@ -69,8 +72,11 @@ def test_role_covers_its_unit_and_descendants_only(tree):
 def test_role_counts_only_within_its_dates(tree):
     user = factories.staff()
     RoleAssignment.objects.create(
-        user=user, role=Role.SPECIALIST, unit=tree["justice"],
-        valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 3, 31),
+        user=user,
+        role=Role.SPECIALIST,
+        unit=tree["justice"],
+        valid_from=dt.date(2026, 1, 1),
+        valid_to=dt.date(2026, 3, 31),
     )
     inside = dt.datetime(2026, 3, 31, 16, 0, tzinfo=VN)
     after = dt.datetime(2026, 4, 1, 8, 0, tzinfo=VN)
@@ -102,17 +108,24 @@ def test_delegation_gives_the_role_for_its_period_only(tree):
     deputy = factories.staff(roles=[(Role.SPECIALIST, tree["justice"])])
     start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
     services.delegate_role(
-        actor=leader, delegate=deputy, role=Role.LEADER, unit=tree["office"], starts_at=start,
-        ends_at=start + dt.timedelta(days=5), reason="Đi công tác",
+        actor=leader,
+        delegate=deputy,
+        role=Role.LEADER,
+        unit=tree["office"],
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=5),
+        reason="Đi công tác",
     )
     during = start + dt.timedelta(days=1)
     assert has_capability(deputy, Capability.APPROVE_DOSSIERS, tree["office"], at=during)
     # Only the delegated unit, not the delegator's whole scope.
     assert not has_capability(deputy, Capability.APPROVE_DOSSIERS, tree["justice"], at=during)
-    assert not has_capability(deputy, Capability.APPROVE_DOSSIERS, tree["office"],
-                              at=start - dt.timedelta(minutes=1))
-    assert not has_capability(deputy, Capability.APPROVE_DOSSIERS, tree["office"],
-                              at=start + dt.timedelta(days=5))
+    assert not has_capability(
+        deputy, Capability.APPROVE_DOSSIERS, tree["office"], at=start - dt.timedelta(minutes=1)
+    )
+    assert not has_capability(
+        deputy, Capability.APPROVE_DOSSIERS, tree["office"], at=start + dt.timedelta(days=5)
+    )
 
 
 def test_delegation_ends_with_revocation_or_with_the_delegators_role(tree):
@@ -120,8 +133,13 @@ def test_delegation_ends_with_revocation_or_with_the_delegators_role(tree):
     deputy = factories.staff()
     start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
     delegation = services.delegate_role(
-        actor=leader, delegate=deputy, role=Role.LEADER, unit=tree["justice"], starts_at=start,
-        ends_at=start + dt.timedelta(days=30), reason="Nghỉ phép",
+        actor=leader,
+        delegate=deputy,
+        role=Role.LEADER,
+        unit=tree["justice"],
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=30),
+        reason="Nghỉ phép",
     )
     at = start + dt.timedelta(days=1)
     assert has_capability(deputy, Capability.APPROVE_DOSSIERS, tree["justice"], at=at)
@@ -141,15 +159,25 @@ def test_cannot_delegate_a_role_one_does_not_hold(tree):
     start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
     with pytest.raises(PermissionDenied):
         services.delegate_role(
-            actor=specialist, delegate=other, role=Role.LEADER, unit=tree["justice"],
-            starts_at=start, ends_at=start + dt.timedelta(days=1), reason="x",
+            actor=specialist,
+            delegate=other,
+            role=Role.LEADER,
+            unit=tree["justice"],
+            starts_at=start,
+            ends_at=start + dt.timedelta(days=1),
+            reason="x",
         )
     # Holding it in one department does not allow delegating it in another.
     leader = factories.staff(roles=[(Role.LEADER, tree["justice"])])
     with pytest.raises(PermissionDenied):
         services.delegate_role(
-            actor=leader, delegate=other, role=Role.LEADER, unit=tree["building"],
-            starts_at=start, ends_at=start + dt.timedelta(days=1), reason="x",
+            actor=leader,
+            delegate=other,
+            role=Role.LEADER,
+            unit=tree["building"],
+            starts_at=start,
+            ends_at=start + dt.timedelta(days=1),
+            reason="x",
         )
     assert not Delegation.objects.exists()
 
@@ -165,8 +193,13 @@ def test_bad_delegations_are_refused_with_nothing_written(tree, hours, reason, c
     start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
     with pytest.raises(ValidationError) as excinfo:
         services.delegate_role(
-            actor=leader, delegate=other, role=Role.LEADER, unit=tree["justice"],
-            starts_at=start, ends_at=start + dt.timedelta(hours=hours), reason=reason,
+            actor=leader,
+            delegate=other,
+            role=Role.LEADER,
+            unit=tree["justice"],
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=hours),
+            reason=reason,
         )
     if code:
         assert code in excinfo.value.message_dict
@@ -180,8 +213,13 @@ def test_only_the_delegator_or_an_administrator_revokes(tree):
     admin = factories.staff(roles=[(Role.ADMINISTRATOR, tree["province"])])
     start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
     delegation = services.delegate_role(
-        actor=leader, delegate=deputy, role=Role.LEADER, unit=tree["justice"], starts_at=start,
-        ends_at=start + dt.timedelta(days=2), reason="Nghỉ phép",
+        actor=leader,
+        delegate=deputy,
+        role=Role.LEADER,
+        unit=tree["justice"],
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=2),
+        reason="Nghỉ phép",
     )
     with pytest.raises(PermissionDenied):
         services.revoke_delegation(actor=stranger, delegation=delegation)
@@ -191,12 +229,16 @@ def test_only_the_delegator_or_an_administrator_revokes(tree):
 def test_secondment_lets_staff_work_at_the_center(tree):
     center_unit = factories.unit("Văn phòng UBND tỉnh", parent=tree["province"])
     center = factories.center(center_unit)
-    officer = factories.staff(home_unit=tree["justice"],
-                              roles=[(Role.SPECIALIST, tree["justice"])])
+    officer = factories.staff(home_unit=tree["justice"], roles=[(Role.SPECIALIST, tree["justice"])])
     at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN)
     assert not can_work_at_center(officer, center, at=at)
-    services.second_staff(actor=None, user=officer, center=center,
-                          valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31))
+    services.second_staff(
+        actor=None,
+        user=officer,
+        center=center,
+        valid_from=dt.date(2026, 1, 1),
+        valid_to=dt.date(2026, 12, 31),
+    )
     assert can_work_at_center(officer, center, at=at)
     assert not can_work_at_center(officer, center, at=dt.datetime(2027, 1, 4, 9, tzinfo=VN))
     # A role in the center's unit also places someone there.
@@ -207,8 +249,9 @@ def test_secondment_lets_staff_work_at_the_center(tree):
 def test_secondment_needs_a_home_unit(tree):
     center = factories.center(tree["province"])
     with pytest.raises(ValidationError):
-        services.second_staff(actor=None, user=factories.staff(), center=center,
-                              valid_from=dt.date(2026, 1, 1))
+        services.second_staff(
+            actor=None, user=factories.staff(), center=center, valid_from=dt.date(2026, 1, 1)
+        )
 
 
 def test_services_check_the_actors_permission(tree):
@@ -218,10 +261,10 @@ def test_services_check_the_actors_permission(tree):
     with pytest.raises(PermissionDenied):
         services.assign_role(actor=specialist, user=user, role=Role.LEADER, unit=tree["justice"])
     with pytest.raises(PermissionDenied):
-        services.assign_role(actor=admin_of_justice, user=user, role=Role.LEADER,
-                             unit=tree["building"])
-    services.assign_role(actor=admin_of_justice, user=user, role=Role.LEADER,
-                         unit=tree["office"])
+        services.assign_role(
+            actor=admin_of_justice, user=user, role=Role.LEADER, unit=tree["building"]
+        )
+    services.assign_role(actor=admin_of_justice, user=user, role=Role.LEADER, unit=tree["office"])
     assert has_capability(user, Capability.APPROVE_DOSSIERS, tree["office"])
 
 
@@ -242,8 +285,13 @@ def test_a_delegation_recorded_in_the_admin_must_be_of_a_role_the_delegator_hold
     other = factories.staff()
     start = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
     delegation = Delegation(
-        delegator=specialist, delegate=other, role=Role.LEADER, unit=tree["justice"],
-        starts_at=start, ends_at=start + dt.timedelta(days=1), reason="x",
+        delegator=specialist,
+        delegate=other,
+        role=Role.LEADER,
+        unit=tree["justice"],
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=1),
+        reason="x",
     )
     with pytest.raises(ValidationError) as excinfo:
         delegation.full_clean()

@@ -56,8 +56,9 @@ def test_valid_identifier_codes(code):
     unit.full_clean()
 
 
-@pytest.mark.parametrize("code", ["000.00.06", "00.00.06.H56", "000-00-06-H56", "000.00.06.056",
-                                  "000.00.06.h56", ""])
+@pytest.mark.parametrize(
+    "code", ["000.00.06", "00.00.06.H56", "000-00-06-H56", "000.00.06.056", "000.00.06.h56", ""]
+)
 def test_bad_identifier_codes_are_refused_with_a_clear_message(code):
     unit = Unit(name="X", code=code, level=factories.level(), valid_from=dt.date(2025, 7, 1))
     with pytest.raises(ValidationError) as excinfo:
@@ -77,17 +78,29 @@ def test_two_open_units_cannot_share_a_code_but_an_ended_units_code_can_be_reuse
 def test_rename_keeps_the_old_identity_for_old_dates():
     province = factories.unit("Tỉnh")
     unit = services.create_unit(
-        actor=None, parent=province, level=factories.level(), code="000.00.06.H56",
-        name="Sở Tài nguyên và Môi trường", valid_from=dt.date(2008, 4, 1),
+        actor=None,
+        parent=province,
+        level=factories.level(),
+        code="000.00.06.H56",
+        name="Sở Tài nguyên và Môi trường",
+        valid_from=dt.date(2008, 4, 1),
     )
     services.rename_unit(
-        actor=None, unit=unit, effective_on=dt.date(2025, 3, 1), code="000.00.16.H56",
-        name="Sở Nông nghiệp và Môi trường", reason="Hợp nhất sở",
+        actor=None,
+        unit=unit,
+        effective_on=dt.date(2025, 3, 1),
+        code="000.00.16.H56",
+        name="Sở Nông nghiệp và Môi trường",
+        reason="Hợp nhất sở",
     )
     assert selectors.unit_identity_on(unit, dt.date(2024, 12, 31)) == (
-        "000.00.06.H56", "Sở Tài nguyên và Môi trường")
+        "000.00.06.H56",
+        "Sở Tài nguyên và Môi trường",
+    )
     assert selectors.unit_identity_on(unit, dt.date(2025, 3, 1)) == (
-        "000.00.16.H56", "Sở Nông nghiệp và Môi trường")
+        "000.00.16.H56",
+        "Sở Nông nghiệp và Môi trường",
+    )
     assert selectors.unit_by_code_on("000.00.06.H56", dt.date(2020, 1, 1)) == unit
     assert selectors.unit_by_code_on("000.00.06.H56", dt.date(2025, 3, 2)) is None
     unit.refresh_from_db()
@@ -101,24 +114,36 @@ def test_rename_keeps_the_old_identity_for_old_dates():
 )
 def test_bad_renames_are_refused(effective_on, kwargs):
     unit = services.create_unit(
-        actor=None, parent=None, level=factories.level(), code="000.00.06.H56", name="Sở A",
+        actor=None,
+        parent=None,
+        level=factories.level(),
+        code="000.00.06.H56",
+        name="Sở A",
         valid_from=dt.date(2008, 4, 1),
     )
     with pytest.raises(ValidationError):
-        services.rename_unit(actor=None, unit=unit, effective_on=effective_on, reason="x",
-                             **kwargs)
+        services.rename_unit(actor=None, unit=unit, effective_on=effective_on, reason="x", **kwargs)
     assert UnitIdentity.objects.filter(unit=unit).count() == 1
 
 
 def test_merge_ends_units_and_names_the_successor():
     province = factories.unit("Tỉnh mới")
     old = services.create_unit(
-        actor=None, parent=None, level=factories.level(), code="000.00.00.H08",
-        name="UBND tỉnh cũ", valid_from=dt.date(1989, 7, 1),
+        actor=None,
+        parent=None,
+        level=factories.level(),
+        code="000.00.00.H08",
+        name="UBND tỉnh cũ",
+        valid_from=dt.date(1989, 7, 1),
     )
     officer = factories.staff(roles=[(Role.LEADER, old)])
-    services.merge_units(actor=None, units=[old], into=province,
-                         effective_on=dt.date(2025, 7, 1), reason="Sáp nhập tỉnh")
+    services.merge_units(
+        actor=None,
+        units=[old],
+        into=province,
+        effective_on=dt.date(2025, 7, 1),
+        reason="Sáp nhập tỉnh",
+    )
     old.refresh_from_db()
     assert old.valid_to == dt.date(2025, 6, 30)
     assert old.successor == province
@@ -128,15 +153,21 @@ def test_merge_ends_units_and_names_the_successor():
     # Old dossiers still find the code they were issued under.
     assert selectors.unit_by_code_on("000.00.00.H08", dt.date(2025, 6, 1)) == old
     with pytest.raises(ValidationError):
-        services.merge_units(actor=None, units=[old], into=province,
-                             effective_on=dt.date(2025, 8, 1), reason="lần hai")
+        services.merge_units(
+            actor=None,
+            units=[old],
+            into=province,
+            effective_on=dt.date(2025, 8, 1),
+            reason="lần hai",
+        )
 
 
 def test_merge_into_a_descendant_is_refused():
     parent = factories.unit("Cha")
     child = factories.unit("Con", parent=parent)
     with pytest.raises(ValidationError):
-        services.merge_units(actor=None, units=[parent], into=child,
-                             effective_on=dt.date(2026, 1, 1), reason="x")
+        services.merge_units(
+            actor=None, units=[parent], into=child, effective_on=dt.date(2026, 1, 1), reason="x"
+        )
     parent.refresh_from_db()
     assert parent.valid_to is None

@@ -17,10 +17,15 @@ PRODUCTION_ENV = {
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    # The browser tests lift Django's async guard for their session; a deployment never does.
+    dropped = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "-m", "motcua.cli", *args],
-        env={**base, **env}, capture_output=True, text=True, timeout=120,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

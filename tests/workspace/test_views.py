@@ -43,10 +43,10 @@ def test_login_with_wrong_password_says_so_in_vietnamese(client, province):
 
 
 def test_login_then_workspace_shows_roles_and_logout_works(client, province):
-    user = factories.staff(username="lan", full_name="Nguyễn Thị Lan",
-                           roles=[(Role.RECEPTIONIST, province)])
-    response = client.post(reverse("login"), {"username": "lan", "password": PASSWORD},
-                           follow=True)
+    user = factories.staff(
+        username="lan", full_name="Nguyễn Thị Lan", roles=[(Role.RECEPTIONIST, province)]
+    )
+    response = client.post(reverse("login"), {"username": "lan", "password": PASSWORD}, follow=True)
     body = response.content.decode()
     assert "Xin chào, Nguyễn Thị Lan" in body
     assert "Cán bộ tiếp nhận" in body and "UBND tỉnh" in body
@@ -59,9 +59,16 @@ def test_login_then_workspace_shows_roles_and_logout_works(client, province):
 
 @pytest.mark.parametrize(
     ("role", "sees_admin"),
-    [(Role.RECEPTIONIST, False), (Role.SPECIALIST, False), (Role.LEADER, False),
-     (Role.CLERK, False), (Role.FINANCE, False), (Role.CENTER_MANAGER, False),
-     (Role.ADMINISTRATOR, True), (Role.AUDITOR, True)],
+    [
+        (Role.RECEPTIONIST, False),
+        (Role.SPECIALIST, False),
+        (Role.LEADER, False),
+        (Role.CLERK, False),
+        (Role.FINANCE, False),
+        (Role.CENTER_MANAGER, False),
+        (Role.ADMINISTRATOR, True),
+        (Role.AUDITOR, True),
+    ],
     ids=lambda v: str(v),
 )
 def test_navigation_shows_each_role_what_it_may_use(client, province, role, sees_admin):
@@ -98,11 +105,18 @@ def test_administrator_edits_a_unit_and_its_history_is_kept(client, province):
 
     admin = factories.staff(roles=[(Role.ADMINISTRATOR, province)])
     login(client, admin)
-    response = client.post(reverse("admin:organization_unit_add"), {
-        "level": province.level_id, "code": "000.00.11.H21", "name": "Sở Tư pháp",
-        "parent": province.pk, "valid_from": "2025-07-01",
-        "identities-TOTAL_FORMS": "0", "identities-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        reverse("admin:organization_unit_add"),
+        {
+            "level": province.level_id,
+            "code": "000.00.11.H21",
+            "name": "Sở Tư pháp",
+            "parent": province.pk,
+            "valid_from": "2025-07-01",
+            "identities-TOTAL_FORMS": "0",
+            "identities-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     identity = UnitIdentity.objects.get(code="000.00.11.H21")
     assert identity.name == "Sở Tư pháp"
@@ -134,10 +148,15 @@ def test_language_switch_gives_english(client, province):
 
 def test_calendar_page_answers_the_due_date_question(client, province):
     login(client, factories.staff(roles=[(Role.RECEPTIONIST, province)]))
-    response = client.get(reverse("workspace:calendar"), {
-        "year": "2026", "received_at": "2026-02-13T16:30", "quantity": "3",
-        "unit": "working_days",
-    })
+    response = client.get(
+        reverse("workspace:calendar"),
+        {
+            "year": "2026",
+            "received_at": "2026-02-13T16:30",
+            "quantity": "3",
+            "unit": "working_days",
+        },
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "16:30" in body and "25/02/2026" in body
@@ -147,9 +166,14 @@ def test_calendar_page_answers_the_due_date_question(client, province):
 
 def test_calendar_page_reports_bad_input(client, province):
     login(client, factories.staff(roles=[(Role.RECEPTIONIST, province)]))
-    response = client.get(reverse("workspace:calendar"), {
-        "received_at": "30/02/2026 25:00", "quantity": "", "unit": "working_days",
-    })
+    response = client.get(
+        reverse("workspace:calendar"),
+        {
+            "received_at": "30/02/2026 25:00",
+            "quantity": "",
+            "unit": "working_days",
+        },
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "Thời điểm không hợp lệ" in body
@@ -171,8 +195,29 @@ def test_pages_run_a_bounded_number_of_queries(client, django_assert_max_num_que
     with django_assert_max_num_queries(7):
         assert client.get(reverse("workspace:calendar"), {"year": "2026"}).status_code == 200
     with django_assert_max_num_queries(11):
-        response = client.get(reverse("workspace:calendar"), {
-            "year": "2026", "received_at": "2026-02-13T16:30", "quantity": "3",
-            "unit": "working_days", "center": "",
-        })
+        response = client.get(
+            reverse("workspace:calendar"),
+            {
+                "year": "2026",
+                "received_at": "2026-02-13T16:30",
+                "quantity": "3",
+                "unit": "working_days",
+                "center": "",
+            },
+        )
         assert response.status_code == 200
+
+
+def test_calendar_page_refuses_a_fractional_number_of_calendar_days(client, province):
+    login(client, factories.staff(roles=[(Role.RECEPTIONIST, province)]))
+    response = client.get(
+        reverse("workspace:calendar"),
+        {
+            "received_at": "2026-02-13T16:30",
+            "quantity": "2.5",
+            "unit": "calendar_days",
+        },
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert 'data-testid="due"' not in response.content.decode()

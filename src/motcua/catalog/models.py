@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Field(models.Model):
@@ -15,7 +16,7 @@ class Field(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("lĩnh vực")
-        verbose_name_plural = _("lĩnh vực")
+        verbose_name_plural = pgettext_lazy("plural", "lĩnh vực")
 
     def __str__(self) -> str:
         return self.name

@@ -1,4 +1,4 @@
-"""What the ``holidays`` package says about a year, as rows for :class:`~motcua.core.models.CalendarDay`.
+"""What the ``holidays`` package says about a year, as rows for ``core.CalendarDay``.
 
 Pure computation, no database: :mod:`motcua.core.services` writes the rows.
 
@@ -100,9 +100,7 @@ def _swap_entries(key_year: int) -> list[tuple[dt.date, dt.date]]:
                 raise TypeError(item)
             month, day, from_month, from_day, *rest = item
             from_year = rest[0] if rest else key_year
-            pairs.append(
-                (dt.date(key_year, month, day), dt.date(from_year, from_month, from_day))
-            )
+            pairs.append((dt.date(key_year, month, day), dt.date(from_year, from_month, from_day)))
         except (TypeError, ValueError):
             logger.warning(
                 "Unreadable swap %r for %s in special_public_holidays; skipped.", item, key_year
@@ -131,8 +129,10 @@ def seed_days(year: int) -> list[SeedDay]:
             if day_off.year == year:
                 # The package lists the day off among the holidays ("Ngày nghỉ (thay cho ngày
                 # 26/04/2025)"); keep its name, change its kind.
-                name = stat.get(day_off) or observed_only.get(day_off) or (
-                    f"Ngày nghỉ (thay cho ngày {worked:%d/%m/%Y})"
+                name = (
+                    stat.get(day_off)
+                    or observed_only.get(day_off)
+                    or (f"Ngày nghỉ (thay cho ngày {worked:%d/%m/%Y})")
                 )
                 rows[day_off] = SeedDay(day_off, DayKind.SWAPPED_OFF, name, LEGAL_BASIS_SWAP)
             if worked.year == year or key_year == year:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 WEEKDAY_CHOICES = [
     (0, _("Thứ Hai")),
@@ -54,7 +55,9 @@ class WorkSchedule(models.Model):
     same_day_cutoff = models.TimeField(
         _("giờ chốt trong ngày"),
         default=dt.time(15, 0),
-        help_text=_("Hồ sơ giải quyết trong ngày nhận sau giờ này được tính từ ngày làm việc tiếp theo."),
+        help_text=_(
+            "Hồ sơ giải quyết trong ngày nhận sau giờ này được tính từ ngày làm việc tiếp theo."
+        ),
     )
     working_day_hours = models.DecimalField(
         _("số giờ của một ngày làm việc"),
@@ -75,7 +78,7 @@ class WorkSchedule(models.Model):
     class Meta:
         ordering = ["-is_default", "code"]
         verbose_name = _("lịch làm việc")
-        verbose_name_plural = _("lịch làm việc")
+        verbose_name_plural = pgettext_lazy("plural", "lịch làm việc")
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"],
@@ -97,7 +100,9 @@ class WorkSchedulePeriod(models.Model):
     )
     name = models.CharField(_("tên"), max_length=100, blank=True)
     starts_month = models.PositiveSmallIntegerField(_("từ tháng"), default=1)
-    starts_day = models.PositiveSmallIntegerField(_("từ ngày"), default=1)
+    starts_day = models.PositiveSmallIntegerField(
+        pgettext_lazy("day of month", "từ ngày"), default=1
+    )
     morning_start = models.TimeField(_("sáng bắt đầu"), default=dt.time(7, 30))
     morning_end = models.TimeField(_("sáng kết thúc"), default=dt.time(11, 30))
     afternoon_start = models.TimeField(_("chiều bắt đầu"), default=dt.time(13, 0))
@@ -106,7 +111,7 @@ class WorkSchedulePeriod(models.Model):
     class Meta:
         ordering = ["schedule", "starts_month", "starts_day"]
         verbose_name = _("khung giờ theo mùa")
-        verbose_name_plural = _("khung giờ theo mùa")
+        verbose_name_plural = pgettext_lazy("plural", "khung giờ theo mùa")
         constraints = [
             models.UniqueConstraint(
                 fields=["schedule", "starts_month", "starts_day"], name="core_period_start_unique"
@@ -123,12 +128,12 @@ class WorkSchedulePeriod(models.Model):
             raise ValidationError(
                 _("Ngày bắt đầu khung giờ không hợp lệ."), code="invalid_period_start"
             ) from exc
-        if not (
-            self.morning_start < self.morning_end <= self.afternoon_start < self.afternoon_end
-        ):
+        if not (self.morning_start < self.morning_end <= self.afternoon_start < self.afternoon_end):
             raise ValidationError(
-                _("Giờ làm việc phải theo thứ tự: sáng bắt đầu < sáng kết thúc ≤ chiều bắt đầu "
-                  "< chiều kết thúc."),
+                _(
+                    "Giờ làm việc phải theo thứ tự: sáng bắt đầu < sáng kết thúc ≤ chiều bắt đầu "
+                    "< chiều kết thúc."
+                ),
                 code="invalid_hours_order",
             )
 
@@ -145,7 +150,7 @@ class CalendarYear(models.Model):
     class Meta:
         ordering = ["year"]
         verbose_name = _("năm lịch")
-        verbose_name_plural = _("năm lịch")
+        verbose_name_plural = pgettext_lazy("plural", "năm lịch")
 
     def __str__(self) -> str:
         return str(self.year)
@@ -178,11 +183,14 @@ class CalendarDay(models.Model):
     """A date that departs from the weekly pattern: a day off on a working weekday, a working
     rest day (a swapped Saturday) or a half-day closure. Applies to every schedule."""
 
-    date = models.DateField(_("ngày"), unique=True)
+    date = models.DateField(pgettext_lazy("calendar date", "ngày"), unique=True)
     kind = models.CharField(_("loại"), max_length=20, choices=DayKind.choices)
     name = models.CharField(_("tên"), max_length=200)
     closed_half = models.CharField(
-        _("buổi nghỉ"), max_length=10, choices=DayHalf.choices, blank=True,
+        _("buổi nghỉ"),
+        max_length=10,
+        choices=DayHalf.choices,
+        blank=True,
         help_text=_("Chỉ dùng cho ngày nghỉ nửa ngày."),
     )
     source = models.CharField(
@@ -193,7 +201,7 @@ class CalendarDay(models.Model):
     class Meta:
         ordering = ["date"]
         verbose_name = _("ngày đặc biệt")
-        verbose_name_plural = _("ngày đặc biệt")
+        verbose_name_plural = pgettext_lazy("plural", "ngày đặc biệt")
         indexes = [models.Index(fields=["kind", "date"])]
 
     def __str__(self) -> str:

@@ -45,7 +45,14 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent", "successor"]
     inlines = [UnitIdentityInline]
     fields = [
-        "parent", "level", "code", "name", "short_name", "address", "valid_from", "valid_to",
+        "parent",
+        "level",
+        "code",
+        "name",
+        "short_name",
+        "address",
+        "valid_from",
+        "valid_to",
         "successor",
     ]
 
@@ -57,8 +64,8 @@ class UnitAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change or {"code", "name"} & set(form.changed_data):
             services.record_identity(
-                unit=obj, reason=str(_("Cập nhật trên trang quản trị")) if change else
-                str(_("Thành lập")),
+                unit=obj,
+                reason=services.REASON_ADMIN_EDIT if change else services.REASON_FOUNDED,
             )
 
 
@@ -109,14 +116,20 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [RoleAssignmentInline, SecondmentInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Thông tin cán bộ"), {"fields": ("full_name", "position", "home_unit", "email",
-                                            "phone")}),
-        (_("Trạng thái"), {"fields": ("is_active", "is_superuser", "last_login",
-                                       "date_joined")}),
+        (
+            _("Thông tin cán bộ"),
+            {"fields": ("full_name", "position", "home_unit", "email", "phone")},
+        ),
+        (_("Trạng thái"), {"fields": ("is_active", "is_superuser", "last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "full_name", "email", "home_unit",
-                                                  "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "email", "home_unit", "password1", "password2"),
+            },
+        ),
     )
     readonly_fields = ["last_login", "date_joined"]
 

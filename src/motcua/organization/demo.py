@@ -86,24 +86,68 @@ class DemoAccount:
 
 
 ACCOUNTS = [
-    DemoAccount("tiepnhan", "Nguyễn Thị Lan", "Chuyên viên tiếp nhận", Role.RECEPTIONIST,
-                "000.00.01.H21", "000.00.11.H21"),
-    DemoAccount("chuyenvien", "Trần Văn Minh", "Chuyên viên Phòng Hành chính tư pháp",
-                Role.SPECIALIST, "000.00.11.H21", "000.00.11.H21"),
-    DemoAccount("lanhdao", "Lê Hoàng Nam", "Phó Giám đốc Sở Tư pháp", Role.LEADER,
-                "000.00.11.H21", "000.00.11.H21"),
-    DemoAccount("vanthu", "Phạm Thu Hà", "Văn thư Sở Tư pháp", Role.CLERK,
-                "000.00.11.H21", "000.00.11.H21"),
-    DemoAccount("ketoan", "Võ Thị Mai", "Kế toán Trung tâm", Role.FINANCE,
-                "000.00.01.H21", "000.00.01.H21"),
-    DemoAccount("quanly", "Đặng Quốc Bảo", "Giám đốc Trung tâm Phục vụ hành chính công",
-                Role.CENTER_MANAGER, "000.00.01.H21", "000.00.01.H21"),
-    DemoAccount("quantri", "Bùi Đức Anh", "Quản trị hệ thống", Role.ADMINISTRATOR,
-                "000.00.00.H21", "000.00.01.H21"),
-    DemoAccount("thanhtra", "Hoàng Minh Tuấn", "Thanh tra tỉnh", Role.AUDITOR,
-                "000.00.00.H21", "000.00.00.H21"),
-    DemoAccount("tiepnhan.quynhon", "Ngô Thị Hồng", "Công chức tiếp nhận phường Quy Nhơn",
-                Role.RECEPTIONIST, "000.00.31.H21", "000.00.31.H21"),
+    DemoAccount(
+        "tiepnhan",
+        "Nguyễn Thị Lan",
+        "Chuyên viên tiếp nhận",
+        Role.RECEPTIONIST,
+        "000.00.01.H21",
+        "000.00.11.H21",
+    ),
+    DemoAccount(
+        "chuyenvien",
+        "Trần Văn Minh",
+        "Chuyên viên Phòng Hành chính tư pháp",
+        Role.SPECIALIST,
+        "000.00.11.H21",
+        "000.00.11.H21",
+    ),
+    DemoAccount(
+        "lanhdao",
+        "Lê Hoàng Nam",
+        "Phó Giám đốc Sở Tư pháp",
+        Role.LEADER,
+        "000.00.11.H21",
+        "000.00.11.H21",
+    ),
+    DemoAccount(
+        "vanthu", "Phạm Thu Hà", "Văn thư Sở Tư pháp", Role.CLERK, "000.00.11.H21", "000.00.11.H21"
+    ),
+    DemoAccount(
+        "ketoan", "Võ Thị Mai", "Kế toán Trung tâm", Role.FINANCE, "000.00.01.H21", "000.00.01.H21"
+    ),
+    DemoAccount(
+        "quanly",
+        "Đặng Quốc Bảo",
+        "Giám đốc Trung tâm Phục vụ hành chính công",
+        Role.CENTER_MANAGER,
+        "000.00.01.H21",
+        "000.00.01.H21",
+    ),
+    DemoAccount(
+        "quantri",
+        "Bùi Đức Anh",
+        "Quản trị hệ thống",
+        Role.ADMINISTRATOR,
+        "000.00.00.H21",
+        "000.00.01.H21",
+    ),
+    DemoAccount(
+        "thanhtra",
+        "Hoàng Minh Tuấn",
+        "Thanh tra tỉnh",
+        Role.AUDITOR,
+        "000.00.00.H21",
+        "000.00.00.H21",
+    ),
+    DemoAccount(
+        "tiepnhan.quynhon",
+        "Ngô Thị Hồng",
+        "Công chức tiếp nhận phường Quy Nhơn",
+        Role.RECEPTIONIST,
+        "000.00.31.H21",
+        "000.00.31.H21",
+    ),
 ]
 
 DEMO_CENTER_CODES = {"ttpvhcc-tinh", "ttpvhcc-quy-nhon", "ttpvhcc-ia-grai"}
@@ -163,27 +207,48 @@ def load_demo() -> bool:
 def _load_units(levels: dict[str, UnitLevel]) -> dict[str, Unit]:
     # The former province, merged on 1 July 2025: kept so its old dossiers keep their codes.
     old = services.create_unit(
-        actor=None, parent=None, level=levels["tinh"], code=OLD_PROVINCE_CODE,
-        name="Ủy ban nhân dân tỉnh Bình Định", valid_from=dt.date(1989, 7, 1),
+        actor=None,
+        parent=None,
+        level=levels["tinh"],
+        code=OLD_PROVINCE_CODE,
+        name="Ủy ban nhân dân tỉnh Bình Định",
+        valid_from=dt.date(1989, 7, 1),
     )
     province = services.create_unit(
-        actor=None, parent=None, level=levels["tinh"], code=PROVINCE_CODE,
-        name="Ủy ban nhân dân tỉnh Gia Lai", short_name="UBND tỉnh",
-        address="Số 1 Trần Phú, phường Quy Nhơn, tỉnh Gia Lai", valid_from=dt.date(1991, 8, 12),
+        actor=None,
+        parent=None,
+        level=levels["tinh"],
+        code=PROVINCE_CODE,
+        name="Ủy ban nhân dân tỉnh Gia Lai",
+        short_name="UBND tỉnh",
+        address="Số 1 Trần Phú, phường Quy Nhơn, tỉnh Gia Lai",
+        valid_from=dt.date(1991, 8, 12),
     )
     services.merge_units(
-        actor=None, units=[old], into=province, effective_on=REFORM_DAY,
+        actor=None,
+        units=[old],
+        into=province,
+        effective_on=REFORM_DAY,
         reason="Nghị quyết 202/2025/QH15 sắp xếp đơn vị hành chính cấp tỉnh",
     )
     units = {PROVINCE_CODE: province}
     for code, name, short in DEPARTMENTS:
         units[code] = services.create_unit(
-            actor=None, parent=province, level=levels["so-nganh"], code=code, name=name,
-            short_name=short, valid_from=REFORM_DAY,
+            actor=None,
+            parent=province,
+            level=levels["so-nganh"],
+            code=code,
+            name=name,
+            short_name=short,
+            valid_from=REFORM_DAY,
         )
     for code, name, _slug in COMMUNES:
         units[code] = services.create_unit(
-            actor=None, parent=province, level=levels["xa"], code=code, name=name,
+            actor=None,
+            parent=province,
+            level=levels["xa"],
+            code=code,
+            name=name,
             valid_from=REFORM_DAY,
         )
     return units
@@ -196,24 +261,38 @@ def _seasonal_schedule() -> WorkSchedule:
     )
     if created:
         WorkSchedulePeriod.objects.create(
-            schedule=schedule, name="Mùa hè", starts_month=4, starts_day=15,
-            morning_start=dt.time(7, 0), morning_end=dt.time(11, 30),
-            afternoon_start=dt.time(13, 30), afternoon_end=dt.time(17, 0),
+            schedule=schedule,
+            name="Mùa hè",
+            starts_month=4,
+            starts_day=15,
+            morning_start=dt.time(7, 0),
+            morning_end=dt.time(11, 30),
+            afternoon_start=dt.time(13, 30),
+            afternoon_end=dt.time(17, 0),
         )
         WorkSchedulePeriod.objects.create(
-            schedule=schedule, name="Mùa đông", starts_month=10, starts_day=15,
-            morning_start=dt.time(7, 30), morning_end=dt.time(11, 30),
-            afternoon_start=dt.time(13, 0), afternoon_end=dt.time(17, 0),
+            schedule=schedule,
+            name="Mùa đông",
+            starts_month=10,
+            starts_day=15,
+            morning_start=dt.time(7, 30),
+            morning_end=dt.time(11, 30),
+            afternoon_start=dt.time(13, 0),
+            afternoon_end=dt.time(17, 0),
         )
     return schedule
 
 
 def _load_centers(units: dict[str, Unit], fields: dict[str, Field]) -> None:
     provincial = Center.objects.create(
-        code="ttpvhcc-tinh", name="Trung tâm Phục vụ hành chính công tỉnh Gia Lai",
-        kind=CenterKind.PROVINCIAL, unit=units["000.00.01.H21"],
-        address="Số 127 Hai Bà Trưng, phường Quy Nhơn, tỉnh Gia Lai", phone="0256 3 818 818",
-        email="ttpvhcc@example.gov.vn", work_schedule=_seasonal_schedule(),
+        code="ttpvhcc-tinh",
+        name="Trung tâm Phục vụ hành chính công tỉnh Gia Lai",
+        kind=CenterKind.PROVINCIAL,
+        unit=units["000.00.01.H21"],
+        address="Số 127 Hai Bà Trưng, phường Quy Nhơn, tỉnh Gia Lai",
+        phone="0256 3 818 818",
+        email="ttpvhcc@example.gov.vn",
+        work_schedule=_seasonal_schedule(),
     )
     for number, name, field_codes, unit_codes, priority in PROVINCIAL_COUNTERS:
         counter = Counter.objects.create(
@@ -226,7 +305,8 @@ def _load_centers(units: dict[str, Unit], fields: dict[str, Field]) -> None:
         center = Center.objects.create(
             code=f"ttpvhcc-{slug}",
             name=f"Trung tâm Phục vụ hành chính công {name.split('nhân dân ', 1)[1]}",
-            kind=CenterKind.COMMUNE, unit=commune,
+            kind=CenterKind.COMMUNE,
+            unit=commune,
         )
         for number, counter_name, field_codes in [
             (1, "Hộ tịch, chứng thực", ["HT", "CT"]),
@@ -244,24 +324,37 @@ def _load_accounts(units: dict[str, Unit]) -> None:
     accounts = {}
     for account in ACCOUNTS:
         user = User.objects.create_user(
-            username=account.username, password=DEMO_PASSWORD, full_name=account.full_name,
-            position=account.position, email=f"{account.username}@example.gov.vn",
+            username=account.username,
+            password=DEMO_PASSWORD,
+            full_name=account.full_name,
+            position=account.position,
+            email=f"{account.username}@example.gov.vn",
             home_unit=units[account.home_code],
         )
         services.assign_role(
-            actor=None, user=user, role=account.role, unit=units[account.scope_code],
+            actor=None,
+            user=user,
+            role=account.role,
+            unit=units[account.scope_code],
             valid_from=REFORM_DAY,
         )
         accounts[account.username] = user
     provincial = Center.objects.get(code="ttpvhcc-tinh")
     services.second_staff(
-        actor=None, user=accounts["tiepnhan"], center=provincial, valid_from=REFORM_DAY,
+        actor=None,
+        user=accounts["tiepnhan"],
+        center=provincial,
+        valid_from=REFORM_DAY,
         decision="Quyết định số 15/QĐ-STP ngày 25/6/2025 của Sở Tư pháp",
     )
     # The leader is away next week and hands approval to the specialist.
     start = timezone.localtime().replace(hour=7, minute=0, second=0, microsecond=0)
     Delegation.objects.create(
-        delegator=accounts["lanhdao"], delegate=accounts["chuyenvien"], role=Role.LEADER,
-        unit=units["000.00.11.H21"], starts_at=start + dt.timedelta(days=7),
-        ends_at=start + dt.timedelta(days=12), reason="Lãnh đạo đi công tác",
+        delegator=accounts["lanhdao"],
+        delegate=accounts["chuyenvien"],
+        role=Role.LEADER,
+        unit=units["000.00.11.H21"],
+        starts_at=start + dt.timedelta(days=7),
+        ends_at=start + dt.timedelta(days=12),
+        reason="Lãnh đạo đi công tác",
     )

@@ -17,6 +17,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # TT 10/2016/TT-BTTTT identifier of an agency, used as the prefix of dossier codes
 # (TT 01/2018 Art 19): V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. 000.00.06.H56.
@@ -38,7 +39,7 @@ class UnitLevel(models.Model):
     class Meta:
         ordering = ["rank", "name"]
         verbose_name = _("cấp hành chính")
-        verbose_name_plural = _("cấp hành chính")
+        verbose_name_plural = pgettext_lazy("plural", "cấp hành chính")
 
     def __str__(self) -> str:
         return self.name
@@ -66,12 +67,18 @@ class Unit(models.Model):
     """
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("đơn vị cấp trên"),
     )
     level = models.ForeignKey(UnitLevel, on_delete=models.PROTECT, verbose_name=_("cấp"))
     code = models.CharField(
-        _("mã định danh"), max_length=20, validators=[validate_unit_code],
+        _("mã định danh"),
+        max_length=20,
+        validators=[validate_unit_code],
         help_text=_("Theo Thông tư 10/2016/TT-BTTTT, dùng làm tiền tố mã hồ sơ."),
     )
     name = models.CharField(_("tên"), max_length=300)
@@ -80,7 +87,11 @@ class Unit(models.Model):
     valid_from = models.DateField(_("hiệu lực từ"), default=dt.date(2025, 7, 1))
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
     successor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
         verbose_name=_("đơn vị kế thừa"),
         help_text=_("Đơn vị tiếp nhận chức năng khi đơn vị này bị sáp nhập hoặc giải thể."),
     )
@@ -92,11 +103,12 @@ class Unit(models.Model):
     class Meta:
         ordering = ["path"]
         verbose_name = _("cơ quan, đơn vị")
-        verbose_name_plural = _("cơ quan, đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "cơ quan, đơn vị")
         constraints = [
             # A code names one unit at a time; codes of ended units may be reused later.
             models.UniqueConstraint(
-                fields=["code"], condition=models.Q(valid_to__isnull=True),
+                fields=["code"],
+                condition=models.Q(valid_to__isnull=True),
                 name="organization_unit_code_unique_while_open",
             ),
             models.CheckConstraint(
@@ -138,8 +150,11 @@ class Unit(models.Model):
             while ancestor is not None:
                 if ancestor.pk == self.pk:
                     raise ValidationError(
-                        {"parent": _("Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới "
-                                     "của nó.")},
+                        {
+                            "parent": _(
+                                "Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới của nó."
+                            )
+                        },
                         code="cycle",
                     )
                 ancestor = ancestor.parent
@@ -173,7 +188,7 @@ class UnitIdentity(models.Model):
     class Meta:
         ordering = ["unit", "valid_from"]
         verbose_name = _("lịch sử tên, mã đơn vị")
-        verbose_name_plural = _("lịch sử tên, mã đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "lịch sử tên, mã đơn vị")
         indexes = [models.Index(fields=["code", "valid_from"])]
 
     def __str__(self) -> str:
@@ -196,10 +211,17 @@ class Center(models.Model):
     name = models.CharField(_("tên"), max_length=300)
     kind = models.CharField(_("loại"), max_length=20, choices=CenterKind.choices)
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="centers", verbose_name=_("thuộc đơn vị"),
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="centers",
+        verbose_name=_("thuộc đơn vị"),
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="branches",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="branches",
         verbose_name=_("trung tâm chủ quản"),
         help_text=_("Với chi nhánh hoặc điểm tiếp nhận."),
     )
@@ -207,8 +229,12 @@ class Center(models.Model):
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
     work_schedule = models.ForeignKey(
-        "core.WorkSchedule", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="centers", verbose_name=_("lịch làm việc"),
+        "core.WorkSchedule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="centers",
+        verbose_name=_("lịch làm việc"),
         help_text=_("Để trống để dùng lịch làm việc mặc định."),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
@@ -216,7 +242,7 @@ class Center(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name = _("trung tâm, bộ phận một cửa")
-        verbose_name_plural = _("trung tâm, bộ phận một cửa")
+        verbose_name_plural = pgettext_lazy("plural", "trung tâm, bộ phận một cửa")
 
     def __str__(self) -> str:
         return self.name
@@ -229,8 +255,9 @@ class Center(models.Model):
                 code="parent_required",
             )
         if self.parent_id and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("Trung tâm không thể thuộc chính nó.")},
-                                  code="cycle")
+            raise ValidationError(
+                {"parent": _("Trung tâm không thể thuộc chính nó.")}, code="cycle"
+            )
 
 
 class Counter(models.Model):
@@ -248,7 +275,8 @@ class Counter(models.Model):
         Unit, blank=True, related_name="counters", verbose_name=_("đơn vị phục vụ")
     )
     is_priority = models.BooleanField(
-        _("quầy ưu tiên"), default=False,
+        _("quầy ưu tiên"),
+        default=False,
         help_text=_("Dành cho người cao tuổi, người khuyết tật, phụ nữ mang thai."),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
@@ -256,7 +284,7 @@ class Counter(models.Model):
     class Meta:
         ordering = ["center", "number"]
         verbose_name = _("quầy")
-        verbose_name_plural = _("quầy")
+        verbose_name_plural = pgettext_lazy("plural", "quầy")
         constraints = [
             models.UniqueConstraint(fields=["center", "number"], name="organization_counter_number")
         ]
@@ -285,7 +313,11 @@ class User(AbstractUser):
     position = models.CharField(_("chức vụ"), max_length=200, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     home_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
         verbose_name=_("đơn vị công tác"),
     )
 
@@ -294,7 +326,7 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
         verbose_name = _("cán bộ")
-        verbose_name_plural = _("cán bộ")
+        verbose_name_plural = pgettext_lazy("plural", "cán bộ")
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -349,7 +381,7 @@ class RoleAssignment(DatedPeriod):
     class Meta:
         ordering = ["user", "role", "unit"]
         verbose_name = _("phân công vai trò")
-        verbose_name_plural = _("phân công vai trò")
+        verbose_name_plural = pgettext_lazy("plural", "phân công vai trò")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role", "unit", "valid_from"], name="organization_role_unique"
@@ -377,7 +409,7 @@ class Secondment(DatedPeriod):
     class Meta:
         ordering = ["center", "user", "valid_from"]
         verbose_name = _("cử cán bộ đến trung tâm")
-        verbose_name_plural = _("cử cán bộ đến trung tâm")
+        verbose_name_plural = pgettext_lazy("plural", "cử cán bộ đến trung tâm")
 
     def __str__(self) -> str:
         return f"{self.user} → {self.center}"
@@ -390,11 +422,15 @@ class Delegation(models.Model):
     """
 
     delegator = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="delegations_given",
+        User,
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
         verbose_name=_("người ủy quyền"),
     )
     delegate = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="delegations_received",
+        User,
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
         verbose_name=_("người được ủy quyền"),
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
@@ -410,7 +446,7 @@ class Delegation(models.Model):
     class Meta:
         ordering = ["-starts_at"]
         verbose_name = _("ủy quyền")
-        verbose_name_plural = _("ủy quyền")
+        verbose_name_plural = pgettext_lazy("plural", "ủy quyền")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
@@ -438,13 +474,18 @@ class Delegation(models.Model):
         if self.delegator_id and self.unit_id and self.role and self.starts_at:
             day = timezone.localtime(self.starts_at).date()
             held = RoleAssignment.objects.effective_on(day).filter(
-                user_id=self.delegator_id, role=self.role,
+                user_id=self.delegator_id,
+                role=self.role,
                 unit__path__in=self.unit.ancestor_paths(),
             )
             if not held.exists():
                 raise ValidationError(
-                    {"role": _("Người ủy quyền không giữ vai trò này tại đơn vị đó vào thời điểm "
-                               "bắt đầu ủy quyền.")},
+                    {
+                        "role": _(
+                            "Người ủy quyền không giữ vai trò này tại đơn vị đó vào thời điểm "
+                            "bắt đầu ủy quyền."
+                        )
+                    },
                     code="role_not_held",
                 )
 

@@ -41,8 +41,10 @@ def centers_with_counters() -> QuerySet[Center]:
     counters = Counter.objects.filter(is_active=True).prefetch_related("fields", "units")
     # Provincial and single-tier centers first, then the others by name.
     rank = Case(
-        When(kind__in=[CenterKind.PROVINCIAL, CenterKind.SINGLE_TIER, CenterKind.MINISTRY],
-             then=Value(0)),
+        When(
+            kind__in=[CenterKind.PROVINCIAL, CenterKind.SINGLE_TIER, CenterKind.MINISTRY],
+            then=Value(0),
+        ),
         default=Value(1),
     )
     return (

@@ -12,6 +12,10 @@ from django.utils.translation import gettext as _
 from .models import Delegation, Role, RoleAssignment, Secondment, Unit, UnitIdentity, User
 from .permissions import Capability, has_capability, holds_role_directly
 
+# Reasons recorded in a unit's history: data in the system's language, never translated.
+REASON_FOUNDED = "Thành lập"
+REASON_ADMIN_EDIT = "Cập nhật trên trang quản trị"
+
 
 def _require(actor: User | None, capability: str, unit: Unit | None = None) -> None:
     """``actor=None`` is the system itself (demo loader, imports run by an operator)."""
@@ -21,27 +25,47 @@ def _require(actor: User | None, capability: str, unit: Unit | None = None) -> N
 
 @transaction.atomic
 def create_unit(
-    *, actor: User | None, parent: Unit | None, level, code: str, name: str,
-    short_name: str = "", address: str = "", valid_from: dt.date | None = None,
+    *,
+    actor: User | None,
+    parent: Unit | None,
+    level,
+    code: str,
+    name: str,
+    short_name: str = "",
+    address: str = "",
+    valid_from: dt.date | None = None,
 ) -> Unit:
     _require(actor, Capability.MANAGE_ORGANIZATION, parent)
     unit = Unit(
-        parent=parent, level=level, code=code, name=name, short_name=short_name,
-        address=address, valid_from=valid_from or timezone.localdate(),
+        parent=parent,
+        level=level,
+        code=code,
+        name=name,
+        short_name=short_name,
+        address=address,
+        valid_from=valid_from or timezone.localdate(),
     )
     unit.full_clean()
     unit.save()
     UnitIdentity.objects.create(
-        unit=unit, code=unit.code, name=unit.name, valid_from=unit.valid_from,
-        reason=_("Thành lập"),
+        unit=unit,
+        code=unit.code,
+        name=unit.name,
+        valid_from=unit.valid_from,
+        reason=REASON_FOUNDED,
     )
     return unit
 
 
 @transaction.atomic
 def rename_unit(
-    *, actor: User | None, unit: Unit, effective_on: dt.date, reason: str,
-    code: str | None = None, name: str | None = None,
+    *,
+    actor: User | None,
+    unit: Unit,
+    effective_on: dt.date,
+    reason: str,
+    code: str | None = None,
+    name: str | None = None,
 ) -> Unit:
     """Give a unit a new code and/or name from ``effective_on``; the old identity is kept, so
     dossiers and reports of before that day still show the code they were issued under."""
@@ -94,8 +118,9 @@ def merge_units(
                 _("Đơn vị %(name)s đã hết hiệu lực.") % {"name": unit.name}, code="already_ended"
             )
         if last_day < unit.valid_from:
-            raise ValidationError(_("Ngày sáp nhập phải sau ngày thành lập đơn vị."),
-                                  code="too_early")
+            raise ValidationError(
+                _("Ngày sáp nhập phải sau ngày thành lập đơn vị."), code="too_early"
+            )
         unit.valid_to = last_day
         unit.successor = into
         unit.save()
@@ -109,14 +134,22 @@ def merge_units(
 
 @transaction.atomic
 def assign_role(
-    *, actor: User | None, user: User, role: str, unit: Unit, valid_from: dt.date | None = None,
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    unit: Unit,
+    valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
 ) -> RoleAssignment:
     _require(actor, Capability.MANAGE_ORGANIZATION, unit)
     if role not in Role.values:
         raise ValidationError(_("Vai trò không hợp lệ."), code="invalid_role")
     assignment = RoleAssignment(
-        user=user, role=role, unit=unit, valid_from=valid_from or timezone.localdate(),
+        user=user,
+        role=role,
+        unit=unit,
+        valid_from=valid_from or timezone.localdate(),
         valid_to=valid_to,
     )
     assignment.full_clean()
@@ -126,8 +159,13 @@ def assign_role(
 
 @transaction.atomic
 def second_staff(
-    *, actor: User | None, user: User, center, valid_from: dt.date,
-    valid_to: dt.date | None = None, decision: str = "",
+    *,
+    actor: User | None,
+    user: User,
+    center,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    decision: str = "",
 ) -> Secondment:
     """Send ``user`` from their home unit to work at ``center`` for a period."""
     _require(actor, Capability.MANAGE_ORGANIZATION, center.unit)
@@ -137,8 +175,12 @@ def second_staff(
             code="no_home_unit",
         )
     secondment = Secondment(
-        user=user, center=center, from_unit=user.home_unit, valid_from=valid_from,
-        valid_to=valid_to, decision=decision,
+        user=user,
+        center=center,
+        from_unit=user.home_unit,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        decision=decision,
     )
     secondment.full_clean()
     secondment.save()
@@ -147,8 +189,14 @@ def second_staff(
 
 @transaction.atomic
 def delegate_role(
-    *, actor: User, delegate: User, role: str, unit: Unit, starts_at: dt.datetime,
-    ends_at: dt.datetime, reason: str,
+    *,
+    actor: User,
+    delegate: User,
+    role: str,
+    unit: Unit,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
 ) -> Delegation:
     """``actor`` hands a role they hold in ``unit`` to ``delegate`` for a period. An
     administrator may record a delegation on behalf of someone else only through the admin."""
@@ -158,8 +206,13 @@ def delegate_role(
     if not reason.strip():
         raise ValidationError(_("Hãy ghi lý do ủy quyền."), code="reason_required")
     delegation = Delegation(
-        delegator=actor, delegate=delegate, role=role, unit=unit, starts_at=starts_at,
-        ends_at=ends_at, reason=reason.strip(),
+        delegator=actor,
+        delegate=delegate,
+        role=role,
+        unit=unit,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
     )
     delegation.full_clean()
     delegation.save()

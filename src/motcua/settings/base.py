@@ -86,7 +86,9 @@ def database_config() -> dict[str, Any]:
     """DATABASE_URL when given; otherwise the embedded SQLite file in WAL mode."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
+        config = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))
+        )
         return dict(config)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {

@@ -21,8 +21,10 @@ def capability_required(capability: str) -> Callable:
                 return redirect_to_login(request.get_full_path())
             if not has_capability(request.user, capability):
                 raise PermissionDenied(
-                    _("Tài khoản của bạn chưa được phân công vai trò cho chức năng này. "
-                      "Hãy liên hệ quản trị hệ thống.")
+                    _(
+                        "Tài khoản của bạn chưa được phân công vai trò cho chức năng này. "
+                        "Hãy liên hệ quản trị hệ thống."
+                    )
                 )
             return view(request, *args, **kwargs)
 

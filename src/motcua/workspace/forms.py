@@ -20,13 +20,20 @@ class DueDateForm(forms.Form):
         error_messages={"invalid": _("Thời điểm không hợp lệ; hãy nhập dạng 13/02/2026 16:30.")},
     )
     quantity = forms.DecimalField(
-        label=_("Thời hạn"), min_value=0, max_value=3650, decimal_places=2, initial=3,
+        label=_("Thời hạn"),
+        min_value=0,
+        max_value=3650,
+        decimal_places=2,
+        initial=3,
         required=False,
     )
-    unit = forms.ChoiceField(label=_("Đơn vị"), choices=TimeUnit.choices,
-                             initial=TimeUnit.WORKING_DAYS)
+    unit = forms.ChoiceField(
+        label=_("Đơn vị"), choices=TimeUnit.choices, initial=TimeUnit.WORKING_DAYS
+    )
     center = forms.ModelChoiceField(
-        label=_("Trung tâm"), queryset=Center.objects.filter(is_active=True), required=False,
+        label=_("Trung tâm"),
+        queryset=Center.objects.filter(is_active=True),
+        required=False,
         empty_label=_("Giờ làm việc mặc định"),
     )
 

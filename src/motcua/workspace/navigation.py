@@ -37,6 +37,12 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
             items.append({"key": item.key, "label": item.label, "url": url, "active": active})
     if can_use_admin(user) or getattr(user, "is_superuser", False):
         url = reverse("admin:index")
-        items.append({"key": "admin", "label": _("Quản trị"), "url": url,
-                      "active": current_path.startswith(url)})
+        items.append(
+            {
+                "key": "admin",
+                "label": _("Quản trị"),
+                "url": url,
+                "active": current_path.startswith(url),
+            }
+        )
     return items

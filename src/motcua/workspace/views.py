@@ -5,7 +5,7 @@ from typing import Any
 from django.shortcuts import render
 from django.utils import timezone
 
-from motcua.core.calendar import calendar_for
+from motcua.core.calendar import CalendarConfigurationError, calendar_for
 from motcua.core.models import CalendarDay
 from motcua.core.services import ensure_year_seeded
 from motcua.organization import selectors as org_selectors
@@ -76,13 +76,19 @@ def calendar(request: Any) -> Any:
             data = form.cleaned_data
             working = calendar_for(data["center"])
             received = data["received_at"]
-            context.update(
-                received_at=received,
-                started_at=working.next_working_moment(received),
-                due=working.add(received, data["quantity"] or 0, data["unit"]),
-            )
+            try:
+                due = working.add(received, data["quantity"] or 0, data["unit"])
+            except (ValueError, CalendarConfigurationError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                context.update(
+                    received_at=received,
+                    started_at=working.counting_start(received),
+                    due=due,
+                )
     else:
-        form = DueDateForm(initial={"received_at": timezone.localtime().replace(second=0,
-                                                                               microsecond=0)})
+        form = DueDateForm(
+            initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)}
+        )
     context["form"] = form
     return render(request, "workspace/calendar.html", context)
