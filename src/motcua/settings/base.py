@@ -7,6 +7,7 @@ and ``motcua.settings.test``.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,9 @@ AUTHENTICATION_BACKENDS = [
     # Passwords as Django checks them; permissions from motcua's capabilities only.
     "motcua.organization.backends.CapabilityBackend",
 ]
+
+# WhiteNoise serves static files with a synchronous file iterator; under ASGI Django warns on
+# every such response. The files are small and the warning says nothing actionable.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
