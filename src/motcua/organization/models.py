@@ -8,6 +8,7 @@ level and merged provinces, and the next reform should not need a migration.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -45,16 +46,20 @@ class UnitLevel(models.Model):
         return self.name
 
 
-class UnitQuerySet(models.QuerySet["Unit"]):
-    def effective_on(self, day: dt.date) -> UnitQuerySet:
+class PeriodQuerySet(models.QuerySet):
+    """Rows with a ``valid_from``/``valid_to`` period, both ends included."""
+
+    def effective_on(self, day: dt.date) -> Self:
         return self.filter(valid_from__lte=day).filter(
             models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day)
         )
 
-    def current(self) -> UnitQuerySet:
+
+class UnitQuerySet(PeriodQuerySet):
+    def current(self) -> Self:
         return self.effective_on(timezone.localdate())
 
-    def subtree_of(self, unit: Unit) -> UnitQuerySet:
+    def subtree_of(self, unit: Unit) -> Self:
         return self.filter(path__startswith=unit.path)
 
 
@@ -338,20 +343,11 @@ class User(AbstractUser):
         return self.full_name.rsplit(" ", 1)[-1] if self.full_name else self.username
 
 
-class PeriodQuerySet(models.QuerySet):
-    def effective_on(self, day: dt.date) -> PeriodQuerySet:
-        return self.filter(valid_from__lte=day).filter(
-            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day)
-        )
-
-
 class DatedPeriod(models.Model):
     """A period of dates, both ends included; an open end means "until further notice"."""
 
     valid_from = models.DateField(_("từ ngày"))
     valid_to = models.DateField(_("đến ngày"), null=True, blank=True)
-
-    objects = PeriodQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -367,6 +363,12 @@ class DatedPeriod(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+class RoleAssignmentQuerySet(PeriodQuerySet):
+    def covering(self, unit: Unit) -> Self:
+        """Assignments whose scope includes ``unit`` (made in it or in one of its ancestors)."""
+        return self.filter(unit__path__in=unit.ancestor_paths())
+
+
 class RoleAssignment(DatedPeriod):
     """A role held in a unit; it covers the unit and all its descendants."""
 
@@ -377,6 +379,8 @@ class RoleAssignment(DatedPeriod):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("đơn vị")
     )
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["user", "role", "unit"]
@@ -405,6 +409,8 @@ class Secondment(DatedPeriod):
         Unit, on_delete=models.PROTECT, related_name="secondments", verbose_name=_("đơn vị cử")
     )
     decision = models.CharField(_("quyết định cử"), max_length=200, blank=True)
+
+    objects = PeriodQuerySet.as_manager()
 
     class Meta:
         ordering = ["center", "user", "valid_from"]
@@ -473,10 +479,10 @@ class Delegation(models.Model):
             )
         if self.delegator_id and self.unit_id and self.role and self.starts_at:
             day = timezone.localtime(self.starts_at).date()
-            held = RoleAssignment.objects.effective_on(day).filter(
-                user_id=self.delegator_id,
-                role=self.role,
-                unit__path__in=self.unit.ancestor_paths(),
+            held = (
+                RoleAssignment.objects.effective_on(day)
+                .filter(user_id=self.delegator_id, role=self.role)
+                .covering(self.unit)
             )
             if not held.exists():
                 raise ValidationError(

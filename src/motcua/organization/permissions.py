@@ -134,7 +134,7 @@ def grants_for(user: Any, at: dt.datetime | None = None) -> list[Grant]:
 def holds_role_directly(user: User, role: str, unit: Unit, day: dt.date) -> bool:
     """Whether ``user`` has ``role`` in ``unit`` by their own assignment (not a delegation)."""
     assignments = RoleAssignment.objects.effective_on(day).filter(user=user, role=role)
-    return assignments.filter(unit__path__in=unit.ancestor_paths()).exists()
+    return assignments.covering(unit).exists()
 
 
 def roles_for_capability(capability: str) -> frozenset[str]:
