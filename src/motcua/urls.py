@@ -9,7 +9,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("", include("motcua.workspace.urls")),
+    path("workspace/", include("motcua.workspace.urls")),
+    path("", include("motcua.portal.urls")),
 ]
 
 if settings.DEBUG:

@@ -21,7 +21,7 @@ def receptionist():
 
 
 def log_in(page, live_server, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/workspace/")
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()

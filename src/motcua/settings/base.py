@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "motcua.organization",
     "motcua.catalog",
     "motcua.workspace",
+    "motcua.portal",
+    "motcua.api",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ class MotcuaAdminSite(admin.AdminSite):
     site_header = _("motcua: Quản trị hệ thống")
     site_title = _("Quản trị motcua")
     index_title = _("Cấu hình")
-    site_url = "/"
+    site_url = "/workspace/"
 
     def has_permission(self, request: Any) -> bool:
         user = request.user

@@ -33,7 +33,8 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     for item in NAV_ITEMS:
         if item.capability is None or item.capability in held:
             url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
+            # Home is the prefix of every workspace page, so it is active only on itself.
+            active = current_path == url if item.key == "home" else current_path.startswith(url)
             items.append({"key": item.key, "label": item.label, "url": url, "active": active})
     if can_use_admin(user) or getattr(user, "is_superuser", False):
         url = reverse("admin:index")
