@@ -11,6 +11,7 @@ Versioning rules:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ from .models import (
     ProcedureCase,
     ProcedureVersion,
     ProcessingTime,
+    ProcessStep,
     ProcessTemplate,
     VersionStatus,
 )
@@ -174,15 +176,20 @@ class TemplateProblem:
     legal_text: str
 
 
-def template_hours(template: ProcessTemplate, hours_per_day: Decimal) -> Decimal:
-    """Working hours a template needs: steps in sequence add up; the steps of one parallel
-    group (consultations sent at once) count as the slowest of them."""
+def steps_hours(steps: Iterable[ProcessStep], hours_per_day: Decimal) -> Decimal:
+    """Working hours a sequence of steps needs: steps in sequence add up; the steps of one
+    parallel group (consultations sent at once) count as the slowest of them."""
     groups: dict[Any, Decimal] = {}
-    for step in template.steps.all():
-        hours = step.budget * (hours_per_day if step.budget_unit == TimeUnit.WORKING_DAYS else 1)
-        key = ("group", step.parallel_group) if step.parallel_group is not None else step.pk
+    for index, step in enumerate(steps):
+        per = hours_per_day if step.budget_unit == TimeUnit.WORKING_DAYS else Decimal(1)
+        hours = Decimal(step.budget) * per
+        key = ("group", step.parallel_group) if step.parallel_group is not None else index
         groups[key] = max(groups.get(key, Decimal(0)), hours)
     return sum(groups.values(), Decimal(0))
+
+
+def template_hours(template: ProcessTemplate, hours_per_day: Decimal) -> Decimal:
+    return steps_hours(template.steps.all(), hours_per_day)
 
 
 def shortest_legal_hours(
@@ -215,25 +222,22 @@ def shortest_legal_hours(
 
 
 def template_problems(
-    template: ProcessTemplate, cases: list[ProcedureCase] | None = None
+    template: ProcessTemplate,
+    cases: Iterable[ProcedureCase] | None = None,
+    steps: Iterable[ProcessStep] | None = None,
 ) -> list[TemplateProblem]:
-    """Cases whose legal time (on some channel) is shorter than the template's budgets."""
+    """Cases whose legal time (on some channel) is shorter than the template's budgets;
+    ``steps`` checks steps not yet saved (an edit being validated)."""
     calendar = calendar_for()
-    needed = template_hours(template, calendar.schedule.working_day_hours)
+    steps = template.steps.all() if steps is None else steps
+    needed = steps_hours(steps, calendar.schedule.working_day_hours)
     problems = []
     for case in cases if cases is not None else template.cases.all():
         for time in case.processing_times.all():
             legal = shortest_legal_hours(calendar, time)
             if needed > legal:
-                problems.append(
-                    TemplateProblem(
-                        case,
-                        time.channel,
-                        needed,
-                        legal,
-                        describe_period(time.quantity or 0, time.unit),
-                    )
-                )
+                text = describe_period(time.quantity or 0, time.unit)
+                problems.append(TemplateProblem(case, time.channel, needed, legal, text))
     return problems
 
 
@@ -242,10 +246,12 @@ def _hours(value: Decimal) -> str:
 
 
 def check_template_fits(
-    template: ProcessTemplate, cases: list[ProcedureCase] | None = None
+    template: ProcessTemplate,
+    cases: Iterable[ProcedureCase] | None = None,
+    steps: Iterable[ProcessStep] | None = None,
 ) -> None:
     """Refuse a process template whose time budgets exceed the legal time of a case using it."""
-    problems = template_problems(template, cases)
+    problems = template_problems(template, cases, steps)
     if problems:
         messages = [
             _(
@@ -340,8 +346,6 @@ def save_process_template(
 ) -> ProcessTemplate:
     """Replace a template's steps, refusing budgets that exceed the legal time of any case
     that uses it. ``steps``: dicts of ProcessStep fields, in order."""
-    from .models import ProcessStep
-
     _require(actor)
     template.full_clean()
     template.save()
