@@ -46,3 +46,17 @@ def test_demo_refuses_a_database_with_other_data():
         call_command("demo")
     assert not Center.objects.exists()
     assert User.objects.count() == 1
+
+
+def test_demo_publishes_a_catalogue_applied_by_its_units():
+    from motcua.catalog.models import ProcedureUnit
+    from motcua.catalog.selectors import version_in_force
+
+    call_command("demo")
+    birth = version_in_force("1.001193")
+    assert birth is not None and birth.name == "Đăng ký khai sinh"
+    assert birth.cases.get().process_template is not None
+    communes = Unit.objects.filter(level__code="xa")
+    assert set(
+        ProcedureUnit.objects.filter(procedure=birth.procedure).values_list("unit", flat=True)
+    ) == set(communes.values_list("pk", flat=True))

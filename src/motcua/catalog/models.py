@@ -391,7 +391,9 @@ class ProcessingTime(models.Model):
         return describe_period(self.quantity or 0, self.unit)
 
     def clean(self) -> None:
-        if self.unit != TimeUnit.SAME_DAY and not self.quantity:
+        if self.unit == TimeUnit.SAME_DAY:
+            self.quantity = None  # "trong ngày" has no quantity
+        elif not self.quantity:
             raise ValidationError(
                 {"quantity": _("Hãy nhập thời hạn lớn hơn 0.")}, code="quantity_required"
             )

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from motcua.catalog.models import Field
+from motcua.catalog import services as catalog_services
+from motcua.catalog.importer import field_code_for, import_file
+from motcua.catalog.models import (
+    Field,
+    ProcedureCase,
+    ProcedureUnit,
+    ProcedureVersion,
+    ProcessTemplate,
+)
 from motcua.core.models import WorkSchedule, WorkSchedulePeriod
 from motcua.core.services import ensure_year_seeded
 
@@ -42,6 +52,7 @@ DEPARTMENTS = [
     ("000.00.18.H21", "Sở Giáo dục và Đào tạo", "SGDĐT"),
     ("000.00.19.H21", "Sở Văn hóa, Thể thao và Du lịch", "SVHTTDL"),
     ("000.00.20.H21", "Sở Khoa học và Công nghệ", "SKHCN"),
+    ("000.00.21.H21", "Công an tỉnh", "CAT"),
 ]
 
 COMMUNES = [
@@ -53,8 +64,9 @@ FIELDS = [
     ("HT", "Hộ tịch"),
     ("CT", "Chứng thực"),
     ("DD", "Đất đai"),
-    ("XD", "Xây dựng"),
+    ("XD", "Hoạt động xây dựng"),
     ("DKKD", "Thành lập và hoạt động của doanh nghiệp"),
+    ("CT-CA", "Đăng ký, quản lý cư trú"),
     ("TC", "Tài chính"),
     ("YT", "Khám bệnh, chữa bệnh"),
     ("GD", "Giáo dục và đào tạo"),
@@ -195,12 +207,14 @@ def load_demo() -> bool:
         for code, name, rank in LEVELS
     }
     units = _load_units(levels)
+    # Field codes as the catalogue importer derives them, so imported procedures share them.
     fields = {
-        code: Field.objects.get_or_create(code=code, defaults={"name": name})[0]
-        for code, name in FIELDS
+        key: Field.objects.get_or_create(code=field_code_for(name), defaults={"name": name})[0]
+        for key, name in FIELDS
     }
     _load_centers(units, fields)
     _load_accounts(units)
+    _load_catalog(units)
     return True
 
 
@@ -318,6 +332,79 @@ def _load_centers(units: dict[str, Unit], fields: dict[str, Field]) -> None:
             )
             counter.fields.set([fields[c] for c in field_codes])
             counter.units.set([commune])
+
+
+# Which department applies a provincial procedure of a field (the rest: the People's
+# Committee office). Commune procedures apply in every commune.
+PROVINCIAL_FIELD_UNITS = {
+    "dat-dai": "000.00.14.H21",
+    "viec-lam": "000.00.15.H21",
+    "ly-lich-tu-phap": "000.00.11.H21",
+    "ho-tich": "000.00.11.H21",
+    "thue": "000.00.12.H21",
+    "quan-ly-xuat-nhap-canh": "000.00.21.H21",
+    "dang-ky-quan-ly-phuong-tien-giao-thong": "000.00.21.H21",
+    "sat-hach-cap-giay-phep-lai-xe": "000.00.21.H21",
+}
+DEMO_CATALOG = Path(__file__).resolve().parent / "fixtures" / "demo-catalog.json"
+BIRTH_REGISTRATION = "1.001193"
+
+
+def _load_catalog(units: dict[str, Unit]) -> None:
+    """Thirty-odd real procedures (exported from the national records), applied by the demo's
+    units, with an internal process for birth registration."""
+    report = import_file(DEMO_CATALOG, actor=None, effective_from=REFORM_DAY)
+    if report.refused:
+        raise RuntimeError(f"The demo catalogue did not import: {report.refused}")
+    communes = [units[code] for code, *_rest in COMMUNES]
+    for version in ProcedureVersion.objects.in_force_on(REFORM_DAY).prefetch_related("levels"):
+        levels = {level.code for level in version.levels.all()}
+        applying = list(communes) if "commune" in levels else []
+        if levels - {"commune"}:
+            code = PROVINCIAL_FIELD_UNITS.get(version.field.code, "000.00.01.H21")
+            applying.append(units[code])
+        for unit in applying:
+            ProcedureUnit.objects.get_or_create(
+                procedure_id=version.procedure_id, unit=unit, defaults={"valid_from": REFORM_DAY}
+            )
+    template = ProcessTemplate.objects.create(
+        code="khai-sinh-cap-xa",
+        name="Quy trình đăng ký khai sinh cấp xã",
+        decision="Quyết định phê duyệt quy trình nội bộ (dữ liệu mẫu)",
+    )
+    catalog_services.save_process_template(
+        actor=None,
+        template=template,
+        steps=[
+            {
+                "name": "Tiếp nhận, kiểm tra hồ sơ",
+                "role": Role.RECEPTIONIST,
+                "budget": Decimal(2),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Thẩm định, dự thảo kết quả",
+                "role": Role.SPECIALIST,
+                "budget": Decimal(4),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Phê duyệt, ký",
+                "role": Role.LEADER,
+                "budget": Decimal(1),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Vào sổ, trả kết quả",
+                "role": Role.CLERK,
+                "budget": Decimal(1),
+                "budget_unit": "working_hours",
+            },
+        ],
+    )
+    ProcedureCase.objects.filter(version__procedure__code=BIRTH_REGISTRATION).update(
+        process_template=template
+    )
 
 
 def _load_accounts(units: dict[str, Unit]) -> None:
