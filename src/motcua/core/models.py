@@ -222,3 +222,25 @@ class CalendarDay(models.Model):
                 {"closed_half": _("Chỉ ngày nghỉ nửa ngày mới có buổi nghỉ.")},
                 code="half_not_allowed",
             )
+
+
+class NumberSequence(models.Model):
+    """The last number issued in a numbering series (dossier codes per unit and day, tickets
+    per center and day, register numbers per register and year). Only
+    :mod:`motcua.core.numbering` writes it."""
+
+    scope = models.CharField(_("loại số"), max_length=40)
+    key = models.CharField(_("đơn vị cấp số"), max_length=100)
+    period = models.CharField(_("kỳ"), max_length=20)
+    last = models.PositiveIntegerField(_("số cuối đã cấp"), default=0)
+
+    class Meta:
+        ordering = ["scope", "key", "period"]
+        verbose_name = _("dãy số")
+        verbose_name_plural = pgettext_lazy("plural", "dãy số")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "period"], name="core_number_series")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.key}/{self.period}: {self.last}"
