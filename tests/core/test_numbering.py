@@ -67,7 +67,7 @@ def test_concurrent_issuers_never_share_or_skip_a_number():
                 number = issue()
                 with lock:
                     issued.append(number)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
