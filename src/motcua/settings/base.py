@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.organization",
     "motcua.catalog",
+    "motcua.dossiers",
     "motcua.workspace",
     "motcua.portal",
     "motcua.api",
