@@ -489,3 +489,90 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} → {self.to_unit}"
+
+
+class SigningKey(models.Model):
+    """An officer's key for signing digitised scans (NĐ 118/2025 Art 17.1.c) with the
+    ``local-ed25519`` signer. The private key is kept encrypted with a key derived from
+    ``SECRET_KEY``; the public key stays in clear so signatures verify even after the key is
+    retired. A CA-issued certificate on a token replaces this in production (docs/documents.md).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="signing_keys",
+        verbose_name=_("cán bộ"),
+    )
+    algorithm = models.CharField(_("thuật toán"), max_length=20, default="ed25519")
+    public_key = models.TextField(_("khóa công khai (PEM)"))
+    private_key = models.TextField(
+        _("khóa bí mật (đã mã hóa)"),
+        help_text=_("Mã hóa bằng khóa dẫn xuất từ SECRET_KEY (HKDF + Fernet)."),
+    )
+    created_at = models.DateTimeField(_("tạo lúc"))
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    compromised = models.BooleanField(
+        _("bị lộ"),
+        default=False,
+        help_text=_(
+            "Khóa bị lộ: mọi chữ ký bằng khóa này đều không còn được công nhận. Khóa thu hồi vì "
+            "lý do khác (thôi việc, thay khóa) vẫn công nhận chữ ký ký trước lúc thu hồi."
+        ),
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người thu hồi"),
+    )
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        verbose_name = _("khóa ký số hóa")
+        verbose_name_plural = pgettext_lazy("plural", "khóa ký số hóa")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="dossiers_one_active_signing_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.algorithm}, {self.created_at:%d/%m/%Y})"
+
+
+class LocalIdentityRecord(models.Model):
+    """An electronic identity account (VNeID) known to the ``local`` identity checker: the
+    development stand-in for the national e-identification system (NĐ 69/2024). The checker
+    answers only from these rows; a person who is not here is not verified."""
+
+    identity_kind = models.CharField(_("loại giấy tờ"), max_length=12, choices=IdentityKind.choices)
+    identity_number = models.CharField(_("số giấy tờ"), max_length=30)
+    name = models.CharField(_("họ tên, tên tổ chức"), max_length=300)
+    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("mức độ tài khoản"), choices=[(1, _("Mức 1")), (2, _("Mức 2"))], default=2
+    )
+    is_active = models.BooleanField(
+        _("đang hoạt động"), default=True, help_text=_("Tài khoản bị khóa thì không xác thực.")
+    )
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["identity_kind", "identity_number"]
+        verbose_name = _("tài khoản định danh (thử nghiệm)")
+        verbose_name_plural = pgettext_lazy("plural", "tài khoản định danh (thử nghiệm)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity_kind", "identity_number"],
+                name="dossiers_local_identity_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.identity_number}, {self.get_level_display()})"

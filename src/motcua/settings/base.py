@@ -159,6 +159,16 @@ AUTHENTICATION_BACKENDS = [
     "motcua.organization.backends.CapabilityBackend",
 ]
 
+# Dossier documents (see docs/documents.md).
+MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+MOTCUA_DOCUMENT_SIGNER = os.environ.get("MOTCUA_DOCUMENT_SIGNER", "local-ed25519")
+MOTCUA_IDENTITY_CHECKER = os.environ.get("MOTCUA_IDENTITY_CHECKER", "local")
+MOTCUA_VNEID_URL = os.environ.get("MOTCUA_VNEID_URL", "")
+MOTCUA_VNEID_TOKEN = os.environ.get("MOTCUA_VNEID_TOKEN", "")
+MOTCUA_VNEID_TIMEOUT = float(os.environ.get("MOTCUA_VNEID_TIMEOUT", "5"))
+# The public address printed in QR codes of receipts (opens the public lookup).
+MOTCUA_PUBLIC_BASE_URL = os.environ.get("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
 # WhiteNoise serves static files with a synchronous file iterator; under ASGI Django warns on
 # every such response. The files are small and the warning says nothing actionable.
 warnings.filterwarnings(
