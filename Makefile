@@ -26,7 +26,7 @@ run: install
 	$(BIN)/motcua run --host $(HOST) --port $(PORT)
 
 browser:
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 
 test: install browser test-sqlite
 	@if $(PY) scripts/postgres_reachable.py "$(TEST_POSTGRES_URL)"; then \

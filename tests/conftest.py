@@ -39,7 +39,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
     if executable is None:
-        message = "Debian's chromium is not installed (scripts/ensure-chromium installs it)"
+        message = "Debian's chromium is not installed (scripts/ensure-test-tools installs it)"
         if os.environ.get("MOTCUA_REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
