@@ -33,7 +33,14 @@ def test_staff_member_logs_in_and_sees_their_workspace(page, live_server, recept
     assert page.get_by_test_id("roles").inner_text().startswith("Cán bộ tiếp nhận")
     assert "Tiếp nhận hồ sơ" in page.get_by_test_id("capabilities").inner_text()
     nav = page.get_by_role("navigation", name="Chức năng")
-    assert nav.get_by_role("link").all_inner_texts() == ["Bàn làm việc", "Tổ chức", "Lịch làm việc"]
+    assert nav.get_by_role("link").all_inner_texts() == [
+        "Bàn làm việc",
+        "Tổ chức",
+        "Lịch làm việc",
+        "Tiếp nhận hồ sơ",
+        "Hồ sơ trực tuyến chờ tiếp nhận",
+        "Tra cứu hồ sơ",
+    ]
     page.get_by_role("button", name="Đăng xuất").click()
     page.get_by_role("heading", name="Đăng nhập cán bộ").wait_for()
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from motcua.organization.models import Role
 from tests import factories
+from tests.dossiers.conftest import world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +222,29 @@ def test_calendar_page_refuses_a_fractional_number_of_calendar_days(client, prov
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
     assert 'data-testid="due"' not in response.content.decode()
+
+
+def test_receptionists_are_alerted_to_online_dossiers_waiting(client, world):  # noqa: F811
+    import datetime as dt
+
+    from motcua.catalog.models import Channel
+    from motcua.dossiers import services
+    from tests.dossiers.conftest import applicant, full_components
+
+    client.force_login(world.receptionist)
+    response = client.get(reverse("workspace:home"))
+    assert response.context["online_waiting"] == 0
+    services.register_dossier(
+        actor=None,
+        center=world.center_a,
+        case=world.birth_case,
+        channel=Channel.ONLINE,
+        applicant=applicant(),
+        components=full_components(world),
+        submitted_at=dt.datetime(2026, 3, 6, 15, 0, tzinfo=dt.UTC),
+    )
+    response = client.get(reverse("workspace:home"))
+    assert response.context["online_waiting"] == 1
+    waiting = next(i for i in response.context["nav_items"] if i["key"] == "waiting")
+    assert waiting["badge"] == 1
+    assert 'class="nav-badge"' in response.content.decode()

@@ -3,6 +3,7 @@ they may use. Later features add their entries here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +19,29 @@ class NavItem:
     label: Any
     url_name: str
     capability: str | None = None  # None: any staff member with a role
+    # A count shown beside the label (e.g. dossiers waiting); keep it one cheap query.
+    badge: Callable[[Any], int] | None = None
+
+
+def _online_waiting(user: Any) -> int:
+    from motcua.dossiers.selectors import online_waiting_count
+
+    return online_waiting_count(user)
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Bàn làm việc"), "workspace:home", Capability.VIEW_WORKSPACE),
     NavItem("organization", _("Tổ chức"), "workspace:organization", Capability.VIEW_WORKSPACE),
     NavItem("calendar", _("Lịch làm việc"), "workspace:calendar", Capability.VIEW_WORKSPACE),
+    NavItem("counter", _("Tiếp nhận hồ sơ"), "dossiers:counter", Capability.RECEIVE_DOSSIERS),
+    NavItem(
+        "waiting",
+        _("Hồ sơ trực tuyến chờ tiếp nhận"),
+        "dossiers:waiting",
+        Capability.RECEIVE_DOSSIERS,
+        badge=_online_waiting,
+    ),
+    NavItem("dossiers", _("Tra cứu hồ sơ"), "dossiers:list", Capability.VIEW_WORKSPACE),
 )
 
 
@@ -32,18 +50,22 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     items = []
     for item in NAV_ITEMS:
         if item.capability is None or item.capability in held:
-            url = reverse(item.url_name)
-            # Home is the prefix of every workspace page, so it is active only on itself.
-            active = current_path == url if item.key == "home" else current_path.startswith(url)
-            items.append({"key": item.key, "label": item.label, "url": url, "active": active})
+            items.append(
+                {
+                    "key": item.key,
+                    "label": item.label,
+                    "url": reverse(item.url_name),
+                    "badge": item.badge(user) if item.badge else 0,
+                }
+            )
     if can_use_admin(user) or getattr(user, "is_superuser", False):
-        url = reverse("admin:index")
         items.append(
-            {
-                "key": "admin",
-                "label": _("Quản trị"),
-                "url": url,
-                "active": current_path.startswith(url),
-            }
+            {"key": "admin", "label": _("Quản trị"), "url": reverse("admin:index"), "badge": 0}
         )
+    # The entry whose address is the longest prefix of the page is the current one (the
+    # workspace home and the dossier list are prefixes of many pages).
+    matching = [i for i in items if current_path.startswith(i["url"])]
+    current = max(matching, key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return items

@@ -8,6 +8,7 @@ from django.utils import timezone
 from motcua.core.calendar import CalendarConfigurationError, calendar_for
 from motcua.core.models import CalendarDay
 from motcua.core.services import ensure_year_seeded
+from motcua.dossiers.selectors import online_waiting_count
 from motcua.organization import selectors as org_selectors
 from motcua.organization.permissions import (
     CAPABILITY_LABELS,
@@ -37,6 +38,9 @@ def home(request: Any) -> Any:
             revoked_at__isnull=True, ends_at__gt=timezone.now()
         ).select_related("delegate", "unit"),
         "now": timezone.localtime(),
+        "online_waiting": (
+            online_waiting_count(user) if Capability.RECEIVE_DOSSIERS in held else None
+        ),
     }
     return render(request, "workspace/home.html", context)
 
