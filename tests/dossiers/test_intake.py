@@ -366,3 +366,16 @@ def test_concurrent_receptions_never_share_a_code(world):
     assert errors == []
     expected = [f"000.00.31.H21-260302-{n:04d}" for n in range(1, threads * per_thread + 1)]
     assert sorted(codes) == expected
+
+
+def test_missing_components_are_named_for_the_screen(world):
+    dossier = services.register_dossier(
+        actor=world.receptionist, center=world.center_a, case=world.birth_case,
+        channel=Channel.COUNTER, applicant=applicant(),
+        components=[ComponentInput(world.birth_form, originals=1)],
+        submitted_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN),
+    )
+    with pytest.raises(services.MissingComponents) as excinfo:
+        services.accept_dossier(actor=world.receptionist, dossier=dossier)
+    assert excinfo.value.components == [world.birth_certificate]
+    assert excinfo.value.code == "missing_required_component"

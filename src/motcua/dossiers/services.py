@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,17 @@ class IntakeError(ValidationError):
     def __init__(self, message: Any, code: str | None = None, params: Any = None) -> None:
         super().__init__(message, code, params)
         self.code = code
+
+
+class MissingComponents(IntakeError):
+    """Required components not handed over; ``components`` says which (for the screen)."""
+
+    def __init__(self, components: list[Component]) -> None:
+        super().__init__(
+            [_("Thiếu thành phần bắt buộc: %(name)s") % {"name": c.name[:120]} for c in components],
+            code="missing_required_component",
+        )
+        self.components = components
 
 
 class UnitOutOfNumbers(IntakeError):
@@ -443,32 +454,44 @@ def register_dossier(
     competent = competent_unit_for(version, day, locality, center)
     unit_code = center.unit.code
     calendar = calendar_for(center)
-    dossier = Dossier.objects.create(
-        code=_dossier_code(unit_code, day),
-        unit_code=unit_code,
-        receiving_center=center,
-        receiving_unit=center.unit,
-        competent_unit=competent,
-        locality_unit=locality,
-        procedure_version=version,
-        procedure_case=case,
-        channel=channel,
-        status=Status.REGISTERED,
-        form_set=rules.form_set_on(day),
-        sets_count=sets_count,
-        request_summary=request_summary or version.name,
-        submitted_at=submitted_at,
-        postal_stamp_date=postal_stamp_date,
-        decision_due_at=(
-            calendar.add_working_hours(submitted_at, rules.ONLINE_DECISION_WORKING_HOURS)
-            if channel == Channel.ONLINE
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                code=_dossier_code(unit_code, day),
+                unit_code=unit_code,
+                receiving_center=center,
+                receiving_unit=center.unit,
+                competent_unit=competent,
+                locality_unit=locality,
+                procedure_version=version,
+                procedure_case=case,
+                channel=channel,
+                status=Status.REGISTERED,
+                form_set=rules.form_set_on(day),
+                sets_count=sets_count,
+                request_summary=request_summary or version.name,
+                submitted_at=submitted_at,
+                postal_stamp_date=postal_stamp_date,
+                decision_due_at=(
+                    calendar.add_working_hours(submitted_at, rules.ONLINE_DECISION_WORKING_HOURS)
+                    if channel == Channel.ONLINE
+                    else None
+                ),
+                identity_verified=identity_verified,
+                identity_verification=identity_verification,
+                created_by=creator,
+                client_key=client_key or None,
+            )
+    except IntegrityError:
+        # Two deliveries of one request at the same moment: the other one made the dossier.
+        existing = (
+            Dossier.objects.filter(created_by=creator, client_key=client_key).first()
+            if client_key
             else None
-        ),
-        identity_verified=identity_verified,
-        identity_verification=identity_verification,
-        created_by=creator,
-        client_key=client_key or None,
-    )
+        )
+        if existing is None:
+            raise
+        return existing
     parties = [(PartyRole.APPLICANT, applicant), (PartyRole.OWNER, owner)]
     if representative:
         parties.append((PartyRole.REPRESENTATIVE, representative))
@@ -547,10 +570,7 @@ def accept_dossier(
     target_of(Action.ACCEPT, dossier.status)  # refuse early, before any work
     missing = missing_required(dossier.procedure_case, _inputs_of(dossier))
     if missing:
-        raise IntakeError(
-            [_("Thiếu thành phần bắt buộc: %(name)s") % {"name": c.name[:120]} for c in missing],
-            code="missing_required_component",
-        )
+        raise MissingComponents(missing)
     at = timezone.localtime(at or timezone.now())
     calendar = calendar_for(dossier.receiving_center)
     time = dossier.procedure_case.processing_times.get(channel=dossier.channel)
