@@ -47,7 +47,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 
 def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     held = capabilities_of(user)
-    items = []
+    items: list[dict[str, Any]] = []
     for item in NAV_ITEMS:
         if item.capability is None or item.capability in held:
             items.append(
@@ -66,6 +66,6 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     # workspace home and the dossier list are prefixes of many pages).
     matching = [i for i in items if current_path.startswith(i["url"])]
     current = max(matching, key=lambda i: len(i["url"]), default=None)
-    for item in items:
-        item["active"] = item is current
+    for entry in items:
+        entry["active"] = entry is current
     return items
