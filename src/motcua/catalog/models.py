@@ -193,7 +193,7 @@ class ProcedureVersion(models.Model):
         default=OnlineLevel.NONE,
     )
     five_on_site = models.BooleanField(
-        _("thực hiện \u201c5 tại chỗ\u201d"),
+        _("thực hiện “5 tại chỗ”"),
         default=False,
         help_text=_("Tiếp nhận, thẩm định, phê duyệt, đóng dấu và trả kết quả tại Trung tâm."),
     )
