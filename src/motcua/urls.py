@@ -9,9 +9,15 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("workspace/dossiers/", include("motcua.dossiers.urls")),
+    path("workspace/print/", include("motcua.dossiers.urls_print")),
     path("workspace/", include("motcua.workspace.urls")),
+    path("api/v1/", include("motcua.api.urls")),
     path("", include("motcua.portal.urls")),
 ]
+
+# Citizens who mistype an address get the portal's Vietnamese page, not Django's.
+handler404 = "motcua.portal.views.page_not_found"
 
 if settings.DEBUG:
     from django.conf.urls.static import static
