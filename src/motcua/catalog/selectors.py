@@ -51,7 +51,10 @@ def search_catalog(
     if filters.field_code:
         versions = versions.filter(field__code=filters.field_code)
     if filters.level_code:
-        versions = versions.filter(levels__code=filters.level_code)
+        # A subquery rather than a join, so no row is repeated and no DISTINCT is needed
+        # (DISTINCT over every column made PostgreSQL several times slower).
+        at_level = ProcedureVersion.levels.through.objects.filter(level__code=filters.level_code)
+        versions = versions.filter(pk__in=at_level.values("procedureversion_id"))
     if filters.online_level:
         versions = versions.filter(online_level=filters.online_level)
     if filters.unit is not None:
@@ -59,7 +62,7 @@ def search_catalog(
             unit__path__startswith=filters.unit.path, valid_from__lte=day
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         versions = versions.filter(procedure__in=applied.values("procedure"))
-    return versions.order_by("name", "procedure__code").distinct()
+    return versions.order_by("name", "procedure__code")
 
 
 def version_detail(version_id: int) -> ProcedureVersion:

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "motcua.workspace",
     "motcua.portal",
     "motcua.api",
+    # The API's documentation page loads Swagger UI from ninja's static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
