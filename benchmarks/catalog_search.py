@@ -3,7 +3,6 @@ procedures, through the selectors and through the HTTP API.
 
     .venv/bin/python benchmarks/catalog_search.py [--procedures 10000] [--runs 50] [--seed 2026]
     .venv/bin/python benchmarks/catalog_search.py --postgres postgres://postgres@127.0.0.1:5432/bench_catalog
-    … --proposed-indexes   (either database: add the indexes proposed in docs/benchmarks.md)
 
 A script, not a test. It builds a throwaway database, migrates it and fills it with
 ``bulk_create`` (no services: they are far too slow for 10,000 procedures and are not what is
@@ -591,35 +590,6 @@ def generate(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-# Indexes proposed in docs/benchmarks.md, NOT in the migrations: ``--proposed-indexes`` adds
-# them to the throwaway database after the load, to measure what they would bring.
-PROPOSED_INDEXES = {
-    # Substring search (LIKE '%term%') through a trigram index; pg_trgm is a trusted extension
-    # (PostgreSQL 13+), so the database owner may create it.
-    "postgresql": [
-        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        "CREATE INDEX catalog_version_search_trgm ON catalog_procedureversion "
-        "USING gin (search_text gin_trgm_ops)",
-    ],
-    # A narrow covering index: the in-force filter, the LIKE and the sort read it instead of
-    # the wide table rows (long texts make the table ~15 times larger).
-    "sqlite": [
-        "CREATE INDEX catalog_version_search_scan ON catalog_procedureversion "
-        "(status, effective_from, effective_to, search_text, name, procedure_id)",
-    ],
-}
-
-
-def add_proposed_indexes() -> list[str]:
-    from django.db import connection
-
-    statements = PROPOSED_INDEXES[connection.vendor]
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-    return statements
-
-
 # ---------------------------------------------------------------------------------------------
 # Measuring
 
@@ -653,12 +623,6 @@ def main() -> None:
         help="PostgreSQL server and a NEW database name, e.g. "
         "postgres://postgres@127.0.0.1:5432/bench_catalog (created, then dropped)",
     )
-    parser.add_argument(
-        "--proposed-indexes",
-        action="store_true",
-        help="add the indexes proposed in docs/benchmarks.md (trigram on PostgreSQL, a "
-        "covering index on SQLite) before measuring",
-    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as var_dir:
@@ -682,10 +646,6 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
     rng = random.Random(args.seed)
     info = machine(args.postgres)
     data = generate(rng, args.procedures)
-    extra_indexes = add_proposed_indexes() if args.proposed_indexes else []
-    if extra_indexes:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
     codes: list[str] = data["codes"]
     # A field in the middle of the pack (about 1/24 of the catalogue).
     field_code = data["fields"][3]
@@ -777,12 +737,7 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
     counts = ", ".join(f"{v:,} {k}" for k, v in data["counts"].items())
     print(f"- {counts}")
     print(f"- generated in {data['load_s']:.1f} s; ANALYZE {data['analyze_s']:.1f} s")
-    if extra_indexes:
-        print("- with the proposed indexes (not in the migrations):")
-        for sql in extra_indexes:
-            print(f"  `{sql}`")
-    else:
-        print("- schema as migrated (no proposed index)")
+    print("- schema as migrated (search indexes of catalog/migrations/0004_search_indexes.py)")
     print(f"\n## Results (ms over {args.runs} runs after 2 warm-up runs)\n")
     print(
         "| measure | matches | API queries | selector min | p50 | p95 | max "
