@@ -370,8 +370,11 @@ def test_concurrent_receptions_never_share_a_code(world):
 
 def test_missing_components_are_named_for_the_screen(world):
     dossier = services.register_dossier(
-        actor=world.receptionist, center=world.center_a, case=world.birth_case,
-        channel=Channel.COUNTER, applicant=applicant(),
+        actor=world.receptionist,
+        center=world.center_a,
+        case=world.birth_case,
+        channel=Channel.COUNTER,
+        applicant=applicant(),
         components=[ComponentInput(world.birth_form, originals=1)],
         submitted_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN),
     )
@@ -379,3 +382,58 @@ def test_missing_components_are_named_for_the_screen(world):
         services.accept_dossier(actor=world.receptionist, dossier=dossier)
     assert excinfo.value.components == [world.birth_certificate]
     assert excinfo.value.code == "missing_required_component"
+
+
+def test_several_units_taking_part_get_one_numbered_transfer_slip(world):
+    from decimal import Decimal
+
+    from motcua.catalog import services as catalog_services
+    from motcua.catalog.models import ProcessTemplate
+
+    template = ProcessTemplate.objects.create(code="ks-lien-thong", name="Khai sinh liên thông")
+    catalog_services.save_process_template(
+        actor=None,
+        template=template,
+        steps=[
+            {
+                "name": "Tiếp nhận",
+                "role": Role.RECEPTIONIST,
+                "budget": Decimal(2),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Thẩm định",
+                "role": Role.SPECIALIST,
+                "budget": Decimal(4),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Xác minh thông tin",
+                "role": Role.SPECIALIST,
+                "budget": Decimal(1),
+                "budget_unit": "working_days",
+                "unit": world.justice,
+            },
+            {
+                "name": "Phê duyệt",
+                "role": Role.LEADER,
+                "budget": Decimal(1),
+                "budget_unit": "working_hours",
+            },
+        ],
+    )
+    world.birth_case.process_template = template
+    world.birth_case.save()
+    dossier = receive(world, at=dt.datetime(2026, 3, 2, 9, 15, tzinfo=VN))
+    transfers = list(Transfer.objects.filter(dossier=dossier).order_by("order"))
+    assert [(t.to_unit, t.is_lead) for t in transfers] == [
+        (world.commune_a, True),
+        (world.justice, False),
+    ]
+    assert {t.slip_number for t in transfers} == {"1/PCXL"}
+    lead, helper = transfers
+    assert lead.due_at == dossier.due_at
+    assert helper.task == "Xác minh thông tin"
+    # 2 h + 4 h + 1 working day from Monday 09:15 end on Tuesday 16:45.
+    assert helper.due_at == dt.datetime(2026, 3, 3, 16, 45, tzinfo=VN)
+    assert helper.paper_due_at == dt.datetime(2026, 3, 3, 9, 15, tzinfo=VN)

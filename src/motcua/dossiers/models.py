@@ -481,6 +481,8 @@ class Transfer(models.Model):
     paper_due_at = models.DateTimeField(_("hạn chuyển hồ sơ giấy"), null=True, blank=True)
     paper_sent_at = models.DateTimeField(_("chuyển hồ sơ giấy lúc"), null=True, blank=True)
     slip_number = models.CharField(_("số phiếu chuyển"), max_length=40, blank=True)
+    task = models.TextField(_("nhiệm vụ"), blank=True)
+    due_at = models.DateTimeField(_("thời hạn xử lý"), null=True, blank=True)
 
     class Meta:
         ordering = ["dossier", "order"]

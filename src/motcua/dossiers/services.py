@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Channel, Component, ProcedureCase, ProcedureVersion, Requirement
-from motcua.core.calendar import WorkingCalendar, calendar_for
+from motcua.core.calendar import TimeUnit, WorkingCalendar, calendar_for
 from motcua.core.numbering import NumbersExhausted, next_number
 from motcua.organization.models import Center, Unit
 from motcua.organization.permissions import Capability, has_capability
@@ -590,16 +591,69 @@ def accept_dossier(
             "time_limit": f"{time.quantity or ''} {time.unit}".strip(),
         },
     )
-    if dossier.competent_unit_id != dossier.receiving_unit_id:
-        Transfer.objects.create(
-            dossier=dossier,
-            to_unit=dossier.competent_unit,
-            order=1,
-            is_lead=True,
-            electronic_at=at,
-            paper_due_at=calendar.add_working_days(at, rules.PAPER_TRANSFER_WORKING_DAYS),
-        )
+    _forward(dossier, at=at, counting_from=start, calendar=calendar)
     return dossier
+
+
+def _participants(
+    dossier: Dossier, start: dt.datetime, calendar: WorkingCalendar
+) -> list[tuple[Unit, str, dt.datetime]]:
+    """Units other than the lead that the case's internal process involves, each with its
+    task and the moment its steps end when the steps run in order from ``start``."""
+    template = dossier.procedure_case.process_template
+    if template is None:
+        return []
+    hours_per_day = calendar.schedule.working_day_hours
+    elapsed = Decimal(0)
+    found: dict[int, tuple[list[str], dt.datetime]] = {}
+    for step in template.steps.select_related("unit").order_by("position"):
+        per = hours_per_day if step.budget_unit == TimeUnit.WORKING_DAYS else Decimal(1)
+        elapsed += step.budget * per
+        unit = step.unit
+        if unit is None or unit.pk == dossier.competent_unit_id:
+            continue
+        tasks, _due = found.get(unit.pk, ([], None))
+        found[unit.pk] = ([*tasks, step.name], calendar.add_working_hours(start, elapsed))
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=found)}
+    return [(units[pk], "; ".join(tasks), due) for pk, (tasks, due) in found.items()]
+
+
+def _forward(
+    dossier: Dossier, *, at: dt.datetime, counting_from: dt.datetime, calendar: WorkingCalendar
+) -> None:
+    """Forward the accepted dossier: electronically at once to the lead (competent) unit and
+    to every unit that takes part, the paper file within one working day; when several units
+    take part, one numbered transfer slip (Phiếu chuyển xử lý, NĐ 118/2025 Art 20) names each
+    unit's task and deadline."""
+    participants = _participants(dossier, counting_from, calendar)
+    if dossier.competent_unit_id == dossier.receiving_unit_id and not participants:
+        return  # settled where it was received: nothing to forward
+    slip = ""
+    if participants:
+        number = next_number(
+            scope="transfer_slip", key=dossier.unit_code, period=str(timezone.localtime(at).year)
+        )
+        slip = f"{number}/PCXL"
+    paper_due = calendar.add_working_days(at, rules.PAPER_TRANSFER_WORKING_DAYS)
+    lead_task = _("Chủ trì giải quyết hồ sơ")
+    rows = [(dossier.competent_unit, True, lead_task, dossier.due_at)]
+    rows += [(unit, False, task, due) for unit, task, due in participants]
+    Transfer.objects.bulk_create(
+        [
+            Transfer(
+                dossier=dossier,
+                to_unit=unit,
+                order=order,
+                is_lead=is_lead,
+                electronic_at=at,
+                paper_due_at=paper_due,
+                slip_number=slip,
+                task=task,
+                due_at=due,
+            )
+            for order, (unit, is_lead, task, due) in enumerate(rows, 1)
+        ]
+    )
 
 
 def _inputs_of(dossier: Dossier) -> list[ComponentInput]:
