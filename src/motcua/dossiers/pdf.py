@@ -243,7 +243,7 @@ def _table(pdf: FPDF, block: Table) -> None:
         for text in block.headers:
             heading.cell(text, align="C")
         for data in rows:
-            row = table.row()
+            row = table.row(min_height=block.row_height or None)
             for text in data:
                 row.cell(text)
     pdf.ln(1.2)

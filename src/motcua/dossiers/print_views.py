@@ -1,4 +1,5 @@
-"""Printable forms of a dossier (A5 page and PDF) and the tracking book (page and XLSX).
+"""Printable forms of a dossier (A5 page and PDF: forms 01–03 of its set, and the transfer slip
+``PCXL`` of NĐ 118/2025 Art 20) and the tracking book (page and XLSX).
 
 Thin: what a form shows is decided in ``slips``, what the book holds in ``ledger``. Staff who
 can work at the dossier's receiving center, or who hold a role over its competent unit, may

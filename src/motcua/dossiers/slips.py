@@ -1,9 +1,12 @@
-"""What each reception form of a dossier shows (TT 01/2018/TT-VPCP and TT 03/2025/TT-VPCP).
+"""What each reception form of a dossier shows (TT 01/2018/TT-VPCP and TT 03/2025/TT-VPCP),
+and the transfer slip of NĐ 118/2025 Art 20.
 
 A dossier keeps the form set that applied when it was received (``Dossier.form_set``, chosen by
 ``rules.form_set_on``). :data:`FORM_SETS` says, per set, which forms exist, their numbers, titles,
 paper and the circular that issued them: a change of circular is a new entry there, not an
-``if`` in this module or in a template.
+``if`` in this module or in a template. The transfer slip (Phiếu chuyển xử lý) is named by the
+decree, not numbered by a circular: it lives apart, in :data:`TRANSFER_SLIP`, with its short
+number ``PCXL`` (the suffix of its slip numbers, "1/PCXL").
 
 The builders (:func:`build_slip`) gather, for one dossier, exactly what a form prints and return
 a :class:`Slip`: a header, a title, a body of :class:`Fields`, :class:`Text` and
@@ -31,14 +34,14 @@ from urllib.parse import quote
 import barcode
 import segno
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import Fee, FeeMoment, ProcessingTime
 from motcua.core.calendar import LOCAL_TZ, describe_period, parse_period
-from motcua.organization.models import Unit
+from motcua.organization.models import Unit, UnitIdentity
 from motcua.organization.permissions import can_work_at_center, grants_for
 from motcua.organization.selectors import unit_identity_on
 
@@ -53,6 +56,7 @@ from .models import (
     Refusal,
     SubmittedComponent,
     SupplementRequest,
+    Transfer,
 )
 from .status import Action
 
@@ -76,6 +80,7 @@ class FormKind(enum.StrEnum):
     STOP = "stop"  # 2025 only: thông báo dừng giải quyết hồ sơ
     CONTROL = "control"  # Phiếu kiểm soát quá trình giải quyết hồ sơ
     LEDGER = "ledger"  # Sổ theo dõi hồ sơ
+    TRANSFER = "transfer"  # NĐ 118/2025 Art 20: Phiếu chuyển xử lý (outside the form sets)
 
 
 class Paper(enum.StrEnum):
@@ -89,6 +94,11 @@ class FormDef:
     number: str  # "01"
     title: Any  # lazy Vietnamese title
     paper: Paper = Paper.A5
+    slug: str = ""  # the PDF's file name after the code; "mau-<number>" when empty
+
+    @property
+    def file_stem(self) -> str:
+        return self.slug or f"mau-{self.number}"
 
 
 @dataclass(frozen=True)
@@ -170,8 +180,52 @@ FORM_SETS: dict[str, FormSetDef] = {
     ),
 }
 
-# The forms this module can print for one dossier.
+# The forms of the sets this module can print for one dossier.
 PRINTABLE = (FormKind.RECEIPT, FormKind.SUPPLEMENT, FormKind.REFUSAL)
+
+
+@dataclass(frozen=True)
+class DecreeFormDef:
+    """A form a decree names without a circular numbering it: its legal basis is an article."""
+
+    form: FormDef
+    article: str  # "Điều 20"
+    decree: str  # "Nghị định số 118/2025/NĐ-CP"
+    issued_on: dt.date
+    issuer: Any
+
+    def reference(self) -> str:
+        """``Điều 20 Nghị định số 118/2025/NĐ-CP ngày 09/06/2025 của Chính phủ``."""
+        return _("%(article)s %(decree)s ngày %(day)s của %(issuer)s") % {
+            "article": self.article,
+            "decree": self.decree,
+            "day": self.issued_on.strftime("%d/%m/%Y"),
+            "issuer": self.issuer,
+        }
+
+    def short_reference(self) -> str:
+        """``Điều 20 - NĐ 118/2025/NĐ-CP``: the corner mark."""
+        return _("%(article)s - %(decree)s") % {
+            "article": self.article,
+            "decree": self.decree.replace("Nghị định số ", "NĐ "),
+        }
+
+
+# NĐ 118/2025/NĐ-CP (09/06/2025) Art 20: a paper dossier settled by several agencies goes from
+# one to the next in the order the receiving center sets, with a transfer slip naming each
+# agency's task and deadline. Printed when the dossier's transfers carry a slip number.
+TRANSFER_SLIP = DecreeFormDef(
+    form=FormDef(
+        FormKind.TRANSFER,
+        "PCXL",
+        gettext_lazy("Phiếu chuyển xử lý hồ sơ"),
+        slug="phieu-chuyen-xu-ly",
+    ),
+    article="Điều 20",
+    decree="Nghị định số 118/2025/NĐ-CP",
+    issued_on=dt.date(2025, 6, 9),
+    issuer=gettext_lazy("Chính phủ"),
+)
 
 
 def form_set(key: str) -> FormSetDef:
@@ -207,7 +261,13 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]  # relative
     align: tuple[str, ...]  # "L", "C" per column
+    row_height: float = 0.0  # mm, the least height of a body row (room to sign in), 0: any
     kind: str = "table"
+
+    def css_row_height(self) -> str:
+        """The least row height as CSS ("12mm"), "" when none (a template must not format
+        the float: it would localise the decimal point)."""
+        return f"{self.row_height:g}mm" if self.row_height else ""
 
     def css_widths(self) -> list[str]:
         """Column widths as CSS percentages ("12.50%"), for templates."""
@@ -268,7 +328,7 @@ class Slip:
     @property
     def filename(self) -> str:
         suffix = f"-lan-{self.variant}" if self.variants > 1 else ""
-        return f"{self.dossier_code}-mau-{self.form.number}{suffix}.pdf"
+        return f"{self.dossier_code}-{self.form.file_stem}{suffix}.pdf"
 
     def qr_matrix(self) -> list[list[bool]]:
         return qr_matrix(self.qr_url) if self.qr_url else []
@@ -466,18 +526,30 @@ def can_print(user: Any, dossier: Dossier) -> bool:
 
 
 def printable_forms(dossier: Dossier) -> list[FormDef]:
-    """The forms that apply to ``dossier`` now, in number order (for the links a dossier page
-    shows). Two small queries."""
+    """The forms that apply to ``dossier`` now, in number order, the transfer slip (PCXL)
+    last (for the links a dossier page shows). One query."""
     definitions = FORM_SETS[dossier.form_set]
+    supplement, refusal, transfer = Dossier.objects.filter(pk=dossier.pk).annotate(
+        has_supplement=Exists(SupplementRequest.objects.filter(dossier=OuterRef("pk"))),
+        has_refusal=Exists(Refusal.objects.filter(dossier=OuterRef("pk"))),
+        has_transfer_slip=Exists(
+            Transfer.objects.filter(dossier=OuterRef("pk")).exclude(slip_number="")
+        ),
+    ).values_list("has_supplement", "has_refusal", "has_transfer_slip").first() or (
+        False,
+        False,
+        False,
+    )
     kinds = []
     if dossier.accepted_at is not None:
         kinds.append(FormKind.RECEIPT)
-    if SupplementRequest.objects.filter(dossier=dossier).exists():
+    if supplement:
         kinds.append(FormKind.SUPPLEMENT)
-    if Refusal.objects.filter(dossier=dossier).exists():
+    if refusal:
         kinds.append(FormKind.REFUSAL)
     forms = [definitions.form(kind) for kind in kinds]
-    return sorted((f for f in forms if f is not None), key=lambda f: f.number)
+    numbered = sorted((f for f in forms if f is not None), key=lambda f: f.number)
+    return [*numbered, TRANSFER_SLIP.form] if transfer else numbered
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,9 +562,13 @@ def build_slip(dossier: Dossier, number: str, *, request_index: int | None = Non
     Raises :class:`SlipNotAvailable` when the number is not a form of the set, is not a form
     of a single dossier, or does not apply to this dossier (a receipt before acceptance, a
     refusal slip for a dossier that was not refused, …). ``request_index`` picks a
-    supplement request (1 = the first); the latest by default.
+    supplement request (1 = the first); the latest by default. ``number`` may also be the
+    transfer slip's short number (``PCXL``), whatever the dossier's set.
     """
     definitions = FORM_SETS[dossier.form_set]
+    if number == TRANSFER_SLIP.form.number:
+        with translation.override(FORMS_LANGUAGE):
+            return _transfer(dossier, definitions)
     form = definitions.by_number(number)
     if form is None:
         raise SlipNotAvailable(
@@ -934,6 +1010,155 @@ def _refusal(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
                 _("NGƯỜI TIẾP NHẬN HỒ SƠ"),
                 _("(Ký và ghi rõ họ tên)"),
                 _officer_name(refusal.created_by),
+            ),
+        ],
+    )
+
+
+def _unit_names_on(day: dt.date) -> Subquery:
+    """The name a transfer's unit carried on ``day`` (None when no history covers it)."""
+    return Subquery(
+        UnitIdentity.objects.filter(unit=OuterRef("to_unit"), valid_from__lte=day)
+        .exclude(valid_to__lt=day)
+        .order_by("-valid_from")
+        .values("name")[:1]
+    )
+
+
+def _cell_moment(moment: dt.datetime) -> str:
+    """A moment in a narrow table cell: it may wrap only after the comma ("16 giờ 45 phút," /
+    "ngày 03/03/2026"), never inside either half (no-break spaces, kept by both renderers)."""
+    return ", ".join(part.replace(" ", "\u00a0") for part in spoken_moment(moment).split(", "))
+
+
+def _transfer_task(transfer: Transfer) -> str:
+    """The task as the slip prints it: the lead's says it leads ("Chủ trì …")."""
+    task = nfc(transfer.task).strip()
+    if not transfer.is_lead:
+        return task or _("Phối hợp giải quyết hồ sơ")
+    lead = _("Chủ trì giải quyết hồ sơ")
+    if not task:
+        return lead
+    if task.lower().startswith(_("chủ trì")):
+        return task
+    return _("Chủ trì: %(task)s") % {"task": task}
+
+
+def _transfer(dossier: Dossier, definitions: FormSetDef) -> Slip:
+    """Phiếu chuyển xử lý (NĐ 118/2025 Art 20): the order in which the agencies taking part
+    settle the dossier, each one's task and deadline, and a column where each signs for the
+    paper file. Dated on acceptance, when the slip was numbered."""
+    form = TRANSFER_SLIP.form
+    at = timezone.localtime(dossier.accepted_at or timezone.now())
+    transfers = list(
+        Transfer.objects.filter(dossier=dossier)
+        .exclude(slip_number="")
+        .select_related("to_unit")
+        .annotate(unit_name_then=_unit_names_on(at.date()))
+        .order_by("order", "pk")
+    )
+    if not transfers:
+        raise SlipNotAvailable(
+            _("Hồ sơ này không có %(title)s: %(reason)s")
+            % {
+                "title": str(form.title).lower(),
+                "reason": _(
+                    "phiếu chỉ được lập khi hồ sơ giấy được chuyển đến nhiều cơ quan, đơn vị "
+                    "cùng giải quyết."
+                ),
+            }
+        )
+    events = list(
+        DossierEvent.objects.filter(dossier=dossier, action=Action.ACCEPT)
+        .select_related("actor")
+        .order_by("-sequence")[:1]
+    )
+    accept = events[0] if events else None
+    center = dossier.receiving_center
+    office = nfc(center.name)
+    version = dossier.procedure_version
+    parties = _parties(dossier)
+    applicant = parties[PartyRole.APPLICANT]
+    paper_due = next((t.paper_due_at for t in transfers if t.paper_due_at), None)
+    rows = tuple(
+        (
+            str(index),
+            nfc(getattr(t, "unit_name_then", None) or t.to_unit.name),
+            _transfer_task(t),
+            _cell_moment(t.due_at) if t.due_at else "…",
+            "",
+        )
+        for index, t in enumerate(transfers, 1)
+    )
+    body: list[Block] = [
+        Fields(((_("Thủ tục hành chính:"), f"{nfc(version.name)} ({version.procedure.code})"),)),
+        Fields(((_("Trường hợp:"), nfc(dossier.procedure_case.name)),)),
+    ]
+    summary = nfc(dossier.request_summary)
+    if summary and summary != nfc(version.name):
+        body.append(Fields(((_("Nội dung yêu cầu giải quyết:"), summary),)))
+    body.append(
+        Fields(((_("Tổ chức, cá nhân nộp hồ sơ:"), nfc(applicant.name)),), strong=True),
+    )
+    owner = parties.get(PartyRole.OWNER)
+    if owner is not None and not _same_party(owner, applicant):
+        body.append(Fields(((_("Chủ hồ sơ:"), nfc(owner.name)),), strong=True))
+    body += [
+        Fields(((_("Địa chỉ:"), nfc(applicant.address) or "…"),)),
+        Fields(((_("Số điện thoại:"), applicant.phone or "…"),)),
+        Fields(
+            (
+                (
+                    _("Thời gian nhận hồ sơ:"),
+                    spoken_moment(dossier.accepted_at) if dossier.accepted_at else "…",
+                ),
+            )
+        ),
+        Fields(
+            (
+                (
+                    _("Thời gian hẹn trả kết quả:"),
+                    spoken_moment(dossier.due_at) if dossier.due_at else "…",
+                ),
+            ),
+            strong=True,
+        ),
+        Fields(((_("Hạn chuyển hồ sơ giấy:"), spoken_moment(paper_due) if paper_due else "…"),)),
+        Text(
+            _(
+                "%(office)s chuyển hồ sơ đến các cơ quan, đơn vị theo thứ tự, nhiệm vụ và "
+                "thời hạn như sau:"
+            )
+            % {"office": office},
+            "heading",
+        ),
+        Table(
+            headers=(_("STT"), _("Cơ quan, đơn vị"), _("Nhiệm vụ"), _("Thời hạn"), _("Ký nhận")),
+            rows=rows,
+            widths=(6, 28, 28, 22, 16),
+            align=("C", "L", "L", "C", "C"),
+            row_height=11.0,
+        ),
+    ]
+    return Slip(
+        kind=FormKind.TRANSFER,
+        form_set=definitions,
+        form=form,
+        dossier_code=dossier.code,
+        day=at.date(),
+        header=_header(
+            dossier, at.date(), _("Số: %(number)s") % {"number": transfers[0].slip_number}
+        ),
+        title=_upper(str(form.title)),
+        reference=TRANSFER_SLIP.reference(),
+        corner=TRANSFER_SLIP.short_reference(),
+        code_line=_code_line(dossier),
+        body=body,
+        signatures=[
+            Signature(
+                _("NGƯỜI TIẾP NHẬN HỒ SƠ"),
+                _("(Ký và ghi rõ họ tên)"),
+                _officer_name(accept.actor if accept else None),
             ),
         ],
     )
