@@ -11,17 +11,21 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from motcua.catalog.api import router as catalog_router
+from motcua.dossiers.api import documents_router, public_router
+from motcua.dossiers.api import router as dossiers_router
 
 from .auth import DEFAULT_AUTH
 from .errors import install_error_handlers
 
 DESCRIPTION = """\
 **Giao diện lập trình (API) của motcua** — phần mềm Bộ phận Một cửa, Trung tâm Phục vụ hành
-chính công. Danh mục thủ tục hành chính là công khai, không cần mã truy cập.
+chính công. Danh mục thủ tục hành chính và tra cứu hồ sơ là công khai, không cần mã truy cập.
 
 **The motcua API** — the back office of Vietnam's one-stop public administration centres.
-The procedure catalogue is public (no token needed); staff endpoints (dossiers) will take a
-bearer token and an `Idempotency-Key` header on every state-changing call.
+The procedure catalogue and the public dossier lookup are public (no token needed); staff
+endpoints (dossiers, documents) take a bearer token (`Authorization: Bearer mc_…`, made with
+`motcua token create USERNAME`) and honour an `Idempotency-Key` header on every
+state-changing call.
 
 Every error answers `{"error": {"code", "message", "details": [...]}}`: `code` is stable and
 machine-readable, `message` is in Vietnamese. See `docs/api.md`.
@@ -37,3 +41,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/procedures", catalog_router)
+api.add_router("/dossiers", dossiers_router)
+api.add_router("/documents", documents_router)
+api.add_router("/public/dossiers", public_router)

@@ -278,3 +278,230 @@ def reuse_offers(party: Party | None, components: list[Component]) -> dict[int, 
         return {}
     offers = {c.pk: documents_offered_for_reuse(party=party, component=c) for c in components}
     return {pk: docs for pk, docs in offers.items() if docs}
+
+
+# ---------------------------------------------------------------------------------------------
+# Added for the API and the public lookup (issue 4).
+
+import re  # noqa: E402
+import unicodedata  # noqa: E402
+
+from django.db.models import Exists  # noqa: E402
+from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
+
+
+def intake_case(procedure_code: str, position: int, day: dt.date) -> ProcedureCase:
+    """The case ``position`` of the version of ``procedure_code`` in force on ``day`` (what an
+    API intake names). Raises IntakeError ``procedure_not_found`` (never published),
+    ``procedure_not_in_force`` (published, not in force that day) or ``case_not_found``."""
+    from motcua.catalog.models import VersionStatus
+
+    from . import services
+
+    published = ProcedureVersion.objects.filter(
+        procedure__code=procedure_code, status=VersionStatus.PUBLISHED
+    )
+    in_force = published.filter(effective_from__lte=day).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+    )
+    case = (
+        ProcedureCase.objects.filter(version__in=in_force, position=position)
+        .select_related("version__procedure")
+        .first()
+    )
+    if case is not None:
+        return case
+    if in_force.exists():
+        raise services.IntakeError(
+            _("Thủ tục %(code)s không có trường hợp số %(position)s.")
+            % {"code": procedure_code, "position": position},
+            code="case_not_found",
+        )
+    if published.exists():
+        raise services.IntakeError(
+            _("Thủ tục %(code)s không có phiên bản hiệu lực ngày %(day)s.")
+            % {"code": procedure_code, "day": day.strftime("%d/%m/%Y")},
+            code="procedure_not_in_force",
+        )
+    raise services.IntakeError(
+        _("Không tìm thấy thủ tục mã “%(code)s”.") % {"code": procedure_code},
+        code="procedure_not_found",
+    )
+
+
+# The dossier code of TT 01/2018 Art 19: <unit identifier>-YYMMDD-XXXX.
+DOSSIER_CODE_PATTERN = (
+    r"^(?P<unit>[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2})"
+    r"-(?P<day>\d{6})-(?P<number>\d{4})$"
+)
+DOSSIER_CODE_MAX_LENGTH = 40
+
+
+def parse_dossier_code(text: str) -> str | None:
+    """``text`` as a dossier code (spaces around dropped, upper case: what a barcode scanner
+    or a person types), or None when it cannot be one: not ``<unit id>-YYMMDD-XXXX``, a day
+    that does not exist, or number 0000."""
+    candidate = (text or "").strip().upper()
+    if len(candidate) > DOSSIER_CODE_MAX_LENGTH:
+        return None
+    match = re.match(DOSSIER_CODE_PATTERN, candidate)
+    if match is None or match["number"] == "0000":
+        return None
+    try:
+        dt.datetime.strptime(match["day"], "%y%m%d")
+    except ValueError:
+        return None
+    return candidate
+
+
+def mask_name(name: str) -> str:
+    """A name shown to anyone who has the code: each word keeps its first letter, the other
+    letters become ``*`` ("Trần Văn Bình" → "T*** V** B***"). The number of letters per word
+    stays (a hint for the owner, nothing for a stranger); one-letter words stay as they are."""
+    words = unicodedata.normalize("NFC", name or "").split()
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in words)
+
+
+# What a status means for the citizen, in words (the public lookup).
+PUBLIC_STATUS_TEXTS: dict[int, Any] = {
+    Status.REGISTERED: _lazy("Hồ sơ đã được đăng ký, đang chờ cán bộ kiểm tra và tiếp nhận."),
+    Status.ACCEPTED: _lazy("Hồ sơ đã được tiếp nhận và chuyển đến cơ quan giải quyết."),
+    Status.NOT_ACCEPTED: _lazy(
+        "Hồ sơ không được tiếp nhận. Lý do ghi trong Phiếu từ chối; xin liên hệ nơi nộp hồ sơ."
+    ),
+    Status.PROCESSING: _lazy("Hồ sơ đang được giải quyết."),
+    Status.SUPPLEMENT_REQUESTED: _lazy(
+        "Hồ sơ cần bổ sung, hoàn thiện theo Phiếu yêu cầu bổ sung; xin liên hệ nơi nộp hồ sơ."
+    ),
+    Status.FINANCIAL_OBLIGATION: _lazy(
+        "Xin thực hiện nghĩa vụ tài chính để hồ sơ được tiếp tục giải quyết."
+    ),
+    Status.WITHDRAWN: _lazy("Hồ sơ đã được rút theo yêu cầu của người nộp."),
+    Status.STOPPED: _lazy("Hồ sơ đã dừng giải quyết."),
+    Status.PROCESSED: _lazy(
+        "Hồ sơ đã giải quyết xong; xin đến nhận kết quả tại nơi nộp hồ sơ theo giấy hẹn."
+    ),
+    Status.RETURNED: _lazy("Đã trả kết quả."),
+}
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    """One step of the public timeline: when, what was done, the status it led to."""
+
+    at: dt.datetime
+    action: str
+    action_label: str
+    status: int
+    status_label: str
+
+
+@dataclass(frozen=True)
+class PublicDossier:
+    """What anyone holding a dossier's code may see: no personal data beyond a masked name,
+    no notes, no names of staff."""
+
+    code: str
+    status: int
+    status_label: str
+    status_text: str
+    procedure_code: str
+    procedure_name: str
+    center_name: str
+    center_address: str
+    center_phone: str
+    channel: str
+    channel_label: str
+    submitted_at: dt.datetime
+    accepted_at: dt.datetime | None
+    due_at: dt.datetime | None
+    original_due_at: dt.datetime | None
+    finished: bool
+    owner_name_masked: str
+    timeline: list[PublicStep]
+
+
+def public_lookup(code: str) -> PublicDossier | None:
+    """The public view of the dossier with (well-formed, normalised) ``code``, or None. Two
+    queries: the dossier with its procedure, center and owner's name; its events."""
+    from motcua.catalog.models import Channel as ChannelChoices
+
+    from .models import DossierEvent as Event
+    from .status import FINAL, Action
+
+    # order_by(): the default orderings (a party by its dossier, i.e. the dossier's
+    # submitted_at) would add a join and a sort for one row.
+    owner_name = Subquery(
+        DossierParty.objects.filter(dossier=OuterRef("pk"), role=PartyRole.OWNER)
+        .order_by()
+        .values("name")[:1]
+    )
+    rows = list(
+        Dossier.objects.filter(code=code)
+        .order_by()
+        .select_related("procedure_version__procedure", "receiving_center")
+        .only(
+            "code",
+            "status",
+            "channel",
+            "submitted_at",
+            "accepted_at",
+            "due_at",
+            "original_due_at",
+            "procedure_version__name",
+            "procedure_version__procedure__code",
+            "receiving_center__name",
+            "receiving_center__address",
+            "receiving_center__phone",
+        )
+        .annotate(owner_name=owner_name)[:1]
+    )
+    if not rows:
+        return None
+    dossier = rows[0]
+    events = Event.objects.filter(dossier_id=dossier.pk).order_by("sequence")
+    timeline = [
+        PublicStep(
+            at=row["at"],
+            action=row["action"],
+            action_label=str(Action(row["action"]).label),
+            status=row["to_status"],
+            status_label=str(Status(row["to_status"]).label),
+        )
+        for row in events.values("at", "action", "to_status")
+    ]
+    status = Status(dossier.status)
+    return PublicDossier(
+        code=dossier.code,
+        status=int(status),
+        status_label=str(status.label),
+        status_text=str(PUBLIC_STATUS_TEXTS[status]),
+        procedure_code=dossier.procedure_version.procedure.code,
+        procedure_name=dossier.procedure_version.name,
+        center_name=dossier.receiving_center.name,
+        center_address=dossier.receiving_center.address,
+        center_phone=dossier.receiving_center.phone,
+        channel=dossier.channel,
+        channel_label=str(ChannelChoices(dossier.channel).label),
+        submitted_at=dossier.submitted_at,
+        accepted_at=dossier.accepted_at,
+        due_at=dossier.due_at,
+        original_due_at=dossier.original_due_at,
+        finished=status in FINAL,
+        owner_name_masked=mask_name(getattr(dossier, "owner_name", "") or ""),
+        timeline=timeline,
+    )
+
+
+def intake_documents(ids: list[int]) -> dict[int, Document]:
+    """Stored documents by id (one query), for an intake that refers to uploads by id; each
+    carries ``attached``: whether it is already filed under a dossier's component."""
+    through = SubmittedComponent.documents.through
+    attached = Exists(through.objects.filter(document_id=OuterRef("pk")))
+    rows = Document.objects.filter(pk__in=set(ids)).annotate(attached=attached)
+    return {d.pk: d for d in rows}
+
+
+def intake_components(ids: list[int]) -> dict[int, Component]:
+    """Catalogue components by id (one query)."""
+    return {c.pk: c for c in Component.objects.filter(pk__in=set(ids))}

@@ -839,3 +839,55 @@ def receive_at_counter(
         refuse_dossier(actor=actor, dossier=dossier, reason=reason, at=at)
     dossier.refresh_from_db()
     return dossier
+
+
+# ---------------------------------------------------------------------------------------------
+# Added for the API (issue 4).
+
+
+@transaction.atomic
+def receive_dossier(
+    *,
+    outcome: str | None = None,
+    reason: str = "",
+    supplement_items: list[dict[str, Any]] | None = None,
+    guidance: str = "",
+    **registration: Any,
+) -> Dossier:
+    """Register a dossier and, when ``outcome`` is given, decide it in the same transaction
+    (what ``POST /api/v1/dossiers`` does). Without an outcome the dossier stays in status 1,
+    as an online dossier from the national portal waits for a receptionist. A counter dossier
+    is decided at its reception moment (:func:`receive_at_counter`); one that arrived online
+    or by post is decided now, when the call is made. Nothing is written if any part fails."""
+    if outcome is None:
+        return register_dossier(**registration)
+    if registration.get("channel") == Channel.COUNTER:
+        return receive_at_counter(
+            outcome=outcome,
+            reason=reason,
+            supplement_items=supplement_items,
+            guidance=guidance,
+            **registration,
+        )
+    if outcome not in (Outcome.ACCEPT, Outcome.REQUEST_SUPPLEMENT, Outcome.REFUSE):
+        raise IntakeError(_("Kết quả tiếp nhận không hợp lệ."), code="invalid_outcome")
+    actor = registration["actor"]
+    dossier = register_dossier(**registration)
+    if dossier.status != Status.REGISTERED:  # an idempotent retry: already decided
+        return dossier
+    at = max(timezone.now(), dossier.submitted_at)
+    if outcome == Outcome.ACCEPT:
+        return accept_dossier(actor=actor, dossier=dossier, at=at)
+    if outcome == Outcome.REQUEST_SUPPLEMENT:
+        request_supplement(
+            actor=actor,
+            dossier=dossier,
+            items=supplement_items or [],
+            reason=reason,
+            guidance=guidance,
+            at=at,
+        )
+    else:
+        refuse_dossier(actor=actor, dossier=dossier, reason=reason, at=at)
+    dossier.refresh_from_db()
+    return dossier

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lookup_views, views
 
 app_name = "portal"
 
@@ -17,5 +17,15 @@ urlpatterns = [
         views.procedure_detail,
         {"kiosk": True},
         name="kiosk_procedure_detail",
+    ),
+    # Public dossier lookup (issue 4); the receipt's QR code opens /tra-cuu/<code>/.
+    path("tra-cuu/", lookup_views.lookup, name="lookup"),
+    path("tra-cuu/<str:code>/", lookup_views.lookup_detail, name="lookup_detail"),
+    path("kiosk/tra-cuu/", lookup_views.lookup, {"kiosk": True}, name="kiosk_lookup"),
+    path(
+        "kiosk/tra-cuu/<str:code>/",
+        lookup_views.lookup_detail,
+        {"kiosk": True},
+        name="kiosk_lookup_detail",
     ),
 ]
