@@ -814,8 +814,7 @@ def receive_at_counter(
 ) -> Dossier:
     """The counter's one step: register the dossier and give its outcome. Nothing is written
     if any part fails (a missing required component, a bad identity number, …)."""
-    if outcome not in (Outcome.ACCEPT, Outcome.REQUEST_SUPPLEMENT, Outcome.REFUSE):
-        raise IntakeError(_("Kết quả tiếp nhận không hợp lệ."), code="invalid_outcome")
+    _check_outcome(outcome)
     actor = registration["actor"]
     # Everything below is one transaction: an outcome that fails (e.g. a missing required
     # component) undoes the registration too, and gives its code number back.
@@ -823,7 +822,33 @@ def receive_at_counter(
     if dossier.status != Status.REGISTERED:  # an idempotent retry: already decided
         return dossier
     # At the counter the outcome is given at the moment of reception.
-    at = dossier.submitted_at
+    return _decide(
+        actor=actor,
+        dossier=dossier,
+        outcome=outcome,
+        at=dossier.submitted_at,
+        reason=reason,
+        supplement_items=supplement_items,
+        guidance=guidance,
+    )
+
+
+def _check_outcome(outcome: str) -> None:
+    if outcome not in (Outcome.ACCEPT, Outcome.REQUEST_SUPPLEMENT, Outcome.REFUSE):
+        raise IntakeError(_("Kết quả tiếp nhận không hợp lệ."), code="invalid_outcome")
+
+
+def _decide(
+    *,
+    actor: Any,
+    dossier: Dossier,
+    outcome: str,
+    at: dt.datetime,
+    reason: str,
+    supplement_items: list[dict[str, Any]] | None,
+    guidance: str,
+) -> Dossier:
+    """Give a registered dossier its reception outcome at ``at``."""
     if outcome == Outcome.ACCEPT:
         return accept_dossier(actor=actor, dossier=dossier, at=at)
     if outcome == Outcome.REQUEST_SUPPLEMENT:
@@ -869,25 +894,16 @@ def receive_dossier(
             guidance=guidance,
             **registration,
         )
-    if outcome not in (Outcome.ACCEPT, Outcome.REQUEST_SUPPLEMENT, Outcome.REFUSE):
-        raise IntakeError(_("Kết quả tiếp nhận không hợp lệ."), code="invalid_outcome")
-    actor = registration["actor"]
+    _check_outcome(outcome)
     dossier = register_dossier(**registration)
     if dossier.status != Status.REGISTERED:  # an idempotent retry: already decided
         return dossier
-    at = max(timezone.now(), dossier.submitted_at)
-    if outcome == Outcome.ACCEPT:
-        return accept_dossier(actor=actor, dossier=dossier, at=at)
-    if outcome == Outcome.REQUEST_SUPPLEMENT:
-        request_supplement(
-            actor=actor,
-            dossier=dossier,
-            items=supplement_items or [],
-            reason=reason,
-            guidance=guidance,
-            at=at,
-        )
-    else:
-        refuse_dossier(actor=actor, dossier=dossier, reason=reason, at=at)
-    dossier.refresh_from_db()
-    return dossier
+    return _decide(
+        actor=registration["actor"],
+        dossier=dossier,
+        outcome=outcome,
+        at=max(timezone.now(), dossier.submitted_at),
+        reason=reason,
+        supplement_items=supplement_items,
+        guidance=guidance,
+    )
