@@ -1040,11 +1040,11 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
         cursor.execute("SELECT max(id) FROM dossiers_dossier")
         top = cursor.fetchone()[0]
     unused = iter(
-        rng.sample(range(1, args.dossiers + 1), min(args.dossiers, 8 * (args.lookups + 20)))
+        rng.sample(range(1, args.dossiers + 1), min(args.dossiers, 8 * (args.lookups + 20) + 100))
     )
 
-    def fresh() -> list[str]:
-        picks = [next(unused) for _ in range(args.lookups + 20)]
+    def fresh(k: int = 0) -> list[str]:
+        picks = [next(unused) for _ in range(k or args.lookups + 20)]
         listed = ",".join(str(int(pk)) for pk in picks)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT code FROM dossiers_dossier WHERE id IN ({listed})")
@@ -1125,13 +1125,13 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
         assert found is not None
         return list(found.events.all())
 
-    staff_api(fresh()[0])
+    staff_api(fresh(1)[0])
     print("\n## c. Staff detail\n")
     print(header)
     row("API `GET /dossiers/{code}` (token of a receptionist over the province)", staff_api,
         fresh())  # fmt: skip
     row("selector `dossier_page` with its prefetches", staff_selector, fresh())
-    codes = fresh()
+    codes = fresh(2)
     with CaptureQueriesContext(connection) as queries:
         staff_api(codes[0])
     print(f"\nQueries: staff GET {len(queries)}", end="")
@@ -1141,11 +1141,11 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
 
     # -- EXPLAIN ----------------------------------------------------------------------------
     print("\n## Plans (a dossier not looked up before)\n")
-    code = fresh()[0]
+    code = fresh(1)[0]
     with CaptureQueriesContext(connection) as queries:
         selectors.public_lookup(code)
     lookup_sql = [q["sql"] for q in queries.captured_queries]
-    other = fresh()[0]
+    other = fresh(1)[0]
     with CaptureQueriesContext(connection) as queries:
         selectors.dossier_page(staff, other)
     staff_sql = queries.captured_queries[0]["sql"]

@@ -63,6 +63,7 @@ def test_a_dossier_settled_elsewhere_shows_its_transfer(world, staff):
     assert transfer["to_unit"]["name"] == "Sở Tư pháp"
     assert transfer["is_lead"] is True
     assert transfer["paper_due_at"] is not None
+    assert {"task", "due_at", "slip_number"} <= set(transfer)
 
 
 def test_a_broken_chain_shows(world, staff):
