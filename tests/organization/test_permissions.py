@@ -296,3 +296,10 @@ def test_a_delegation_recorded_in_the_admin_must_be_of_a_role_the_delegator_hold
     with pytest.raises(ValidationError) as excinfo:
         delegation.full_clean()
     assert "role" in excinfo.value.message_dict
+
+
+def test_api_tokens_are_administered_by_organization_administrators(tree):
+    admin = factories.staff(roles=[(Role.ADMINISTRATOR, tree["province"])])
+    receptionist = factories.staff(roles=[(Role.RECEPTIONIST, tree["province"])])
+    assert admin.has_perm("api.view_apitoken") and admin.has_perm("api.change_apitoken")
+    assert not receptionist.has_perm("api.view_apitoken")

@@ -79,6 +79,7 @@ ADMIN_APP_CAPABILITIES: dict[str, str] = {
     "auth": Capability.MANAGE_ORGANIZATION,
     "core": Capability.MANAGE_CALENDAR,
     "catalog": Capability.MANAGE_CATALOG,
+    "api": Capability.MANAGE_ORGANIZATION,
 }
 
 
