@@ -11,8 +11,12 @@ from motcua.core.models import NumberSequence
 from motcua.core.numbering import NumbersExhausted, last_number, next_number
 
 
-def issue(scope: str = "dossier", key: str = "000.00.06.H56", period: str = "260213",
-          limit: int | None = None) -> int:
+def issue(
+    scope: str = "dossier",
+    key: str = "000.00.06.H56",
+    period: str = "260213",
+    limit: int | None = None,
+) -> int:
     with transaction.atomic():
         return next_number(scope=scope, key=key, period=period, limit=limit)
 
