@@ -505,3 +505,17 @@ def intake_documents(ids: list[int]) -> dict[int, Document]:
 def intake_components(ids: list[int]) -> dict[int, Component]:
     """Catalogue components by id (one query)."""
     return {c.pk: c for c in Component.objects.filter(pk__in=set(ids))}
+
+
+def dossier_document(user: Any, code: str, document_id: int) -> Document | None:
+    """A file of a dossier ``user`` may see: a scan of one of its components, a document it
+    reused, or a file attached to one of its events; None otherwise."""
+    dossier = visible_dossiers(user).filter(code=code).first()
+    if dossier is None:
+        return None
+    attached = (
+        Q(submittedcomponent__dossier=dossier)
+        | Q(reuses__dossier=dossier)
+        | Q(dossierevent__dossier=dossier)
+    )
+    return Document.objects.filter(attached, pk=document_id).first()

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/tiep-nhan/", views.decide, name="decide"),
     path("<str:code>/ket-qua/", views.result, name="result"),
+    path("<str:code>/tep/<int:document_id>/", views.document, name="document"),
 ]

@@ -23,6 +23,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -918,3 +919,22 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         "searched": bool(filters or query),
     }
     return render(request, "dossiers/list.html", context)
+
+
+@capability_required(Capability.VIEW_WORKSPACE)
+@require_GET
+def document(request: HttpRequest, code: str, document_id: int) -> HttpResponseBase:
+    """A stored file of a dossier, re-hashed on the way out: a file that changed or vanished
+    on disk is refused (409) instead of being handed over as if it were the one received."""
+    from django.http import FileResponse
+
+    doc = selectors.dossier_document(request.user, code, document_id)
+    if doc is None:
+        raise Http404
+    try:
+        stream = documents.open_verified(doc)
+    except documents.DocumentIntegrityError as exc:
+        return HttpResponse(
+            " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
+        )
+    return FileResponse(stream, filename=doc.original_name, content_type=doc.content_type)
