@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from motcua.catalog import selectors
 from motcua.catalog.models import ProcedureVersion
+from motcua.dossiers.selectors import parse_dossier_code
 
 from . import display
 from .search import PAGE_SIZE, PARAM_DAY, PARAM_PAGE, PARAM_QUERY, exact_code, parse_day
@@ -55,9 +56,16 @@ def procedure_list(request: HttpRequest, kiosk: bool = False) -> HttpResponse:
     from a barcode or QR code) opens that procedure straight away."""
     today = timezone.localdate()
     names = _names(kiosk)
-    code = exact_code(request.GET.get(PARAM_QUERY, ""))
+    query = request.GET.get(PARAM_QUERY, "")
+    code = exact_code(query)
     if code is not None and selectors.code_in_force(code, today):
         return redirect(names["detail"], code=code)
+    # A dossier code scanned from a receipt into the catalogue search: the citizen wants the
+    # dossier's status, not procedures.
+    dossier_code = parse_dossier_code(query)
+    if dossier_code is not None:
+        target = "portal:kiosk_lookup_detail" if kiosk else "portal:lookup_detail"
+        return redirect(target, code=dossier_code)
     options = selectors.catalog_options(today)
     search = parse_search_params(request.GET, options)
     versions = selectors.with_first_case_times(selectors.search_catalog(search.filters, today))
