@@ -59,16 +59,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+import _support
+from _support import throwaway_postgres
+
+ROOT = _support.ROOT
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = dt.UTC
 CHUNK = 50_000
@@ -128,60 +129,14 @@ ACTION_TARGET = {
 # Setting up
 
 
-def admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def db_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/")
-    if not name or not name.replace("_", "").isalnum():
-        sys.exit(f"--postgres needs a plain database name in the URL, not {name!r}")
-    return name
-
-
-@contextmanager
-def throwaway_postgres(url: str, keep: bool) -> Iterator[None]:
-    import psycopg
-
-    name = db_name(url)
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists:
-            sys.exit(f"database {name!r} already exists: pick another name (it would be dropped)")
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not keep:
-            with psycopg.connect(admin_url(url), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def setup_django(var_dir: str, database_url: str | None) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "motcua.settings.test"
-    os.environ["MOTCUA_VAR_DIR"] = var_dir
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    try:
-        import motcua  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    _support.setup_django(var_dir, database_url)
     from django.conf import settings
-    from django.core.management import call_command
 
     # Lookups are measured with the limiter on (its cost is part of a request) but far away.
     settings.MOTCUA_RATE_LIMITS = {"lookup": (10**9, 60)}
     settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0, interactive=False)
+    _support.migrate()
 
 
 def machine() -> dict[str, str]:
