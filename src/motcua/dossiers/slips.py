@@ -715,6 +715,19 @@ def _officer_name(user: Any) -> str:
     return nfc(getattr(user, "full_name", "") or user.get_username())
 
 
+def _applicant_and_receiver(parties: Any, officer: Any) -> list[Signature]:
+    """The two signatures of the reception slips (forms 01 and 03): the applicant's and the
+    receiving officer's."""
+    return [
+        Signature(
+            _("NGƯỜI NỘP HỒ SƠ"),
+            _("(Ký và ghi rõ họ tên)"),
+            nfc(parties[PartyRole.APPLICANT].name),
+        ),
+        Signature(_("NGƯỜI TIẾP NHẬN HỒ SƠ"), _("(Ký và ghi rõ họ tên)"), _officer_name(officer)),
+    ]
+
+
 def _time_limit(dossier: Dossier, accept: DossierEvent | None) -> str:
     """The legal time as accepted (the accept event keeps it), else the case's time now."""
     recorded = (accept.data or {}).get("time_limit") if accept else None
@@ -858,18 +871,7 @@ def _receipt(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
         corner=definitions.short_reference(form),
         code_line=_code_line(dossier),
         body=body,
-        signatures=[
-            Signature(
-                _("NGƯỜI NỘP HỒ SƠ"),
-                _("(Ký và ghi rõ họ tên)"),
-                nfc(parties[PartyRole.APPLICANT].name),
-            ),
-            Signature(
-                _("NGƯỜI TIẾP NHẬN HỒ SƠ"),
-                _("(Ký và ghi rõ họ tên)"),
-                _officer_name(accept.actor if accept else None),
-            ),
-        ],
+        signatures=_applicant_and_receiver(parties, accept.actor if accept else None),
         barcode_modules=code128_modules(dossier.code),
         qr_url=public_lookup_url(dossier.code),
     )
@@ -1000,18 +1002,7 @@ def _refusal(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
         corner=definitions.short_reference(form),
         code_line=_code_line(dossier),
         body=body,
-        signatures=[
-            Signature(
-                _("NGƯỜI NỘP HỒ SƠ"),
-                _("(Ký và ghi rõ họ tên)"),
-                nfc(parties[PartyRole.APPLICANT].name),
-            ),
-            Signature(
-                _("NGƯỜI TIẾP NHẬN HỒ SƠ"),
-                _("(Ký và ghi rõ họ tên)"),
-                _officer_name(refusal.created_by),
-            ),
-        ],
+        signatures=_applicant_and_receiver(parties, refusal.created_by),
     )
 
 
