@@ -97,10 +97,11 @@ def test_intake_grows_only_by_the_service_rows_per_component(world, staff, big_c
         return count(lambda: staff.post(DOSSIERS, intake_body(world, components=components)))
 
     three, eight = intake(3), intake(8)
-    # Per component: the service inserts its row and, when accepting, reads its files back
-    # (``services._inputs_of``; see docs/api.md for the proposed prefetch). The API adds none.
-    assert eight - three == 2 * 5
-    assert eight <= 72
+    # Per component the service inserts its row; accepting reads the rows and their files
+    # back in two queries whatever their number. The API adds none. Acceptance also plans the
+    # route (tasks) and queues the citizen's notice (e-mail and SMS).
+    assert eight - three == 1 * 5
+    assert eight <= 78
 
 
 def test_intake_with_files_and_a_key(world, staff, big_case, django_assert_max_num_queries):
@@ -112,9 +113,9 @@ def test_intake_with_files_and_a_key(world, staff, big_case, django_assert_max_n
     ]
     body = intake_body(world, components=components)
     # The API reads the eight components and the eight files in one query each; the service
-    # then writes per component its row, its files (m2m) and their owner, and reads them back
-    # when accepting.
-    with django_assert_max_num_queries(104):
+    # then writes per component its row, its files (m2m) and their owner; accepting reads them
+    # back in two queries, plans the route and queues the citizen's notices.
+    with django_assert_max_num_queries(109):
         first = staff.post(DOSSIERS, body, key="q-1")
     assert first.status_code == 201
     # a replay: token, grants, the key's record, the dossier's detail

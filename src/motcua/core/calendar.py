@@ -528,6 +528,15 @@ class WorkingCalendar:
         """The first working day strictly after ``day``."""
         return dt.date.fromordinal(self._first_working_day(day.toordinal() + 1))
 
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """The last working day strictly before ``day`` (for "no later than one day before")."""
+        start = o = day.toordinal() - 1
+        while not self._day(o)[1]:
+            o -= 1
+            if start - o > MAX_IDLE_DAYS:
+                raise self._idle_error(o)
+        return dt.date.fromordinal(o)
+
     def _closing(self, o: int) -> dt.datetime:
         return _make(o, self._day(o)[0][-1][1])
 

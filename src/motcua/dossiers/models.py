@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from motcua.catalog.models import Channel, Component, ProcedureCase, ProcedureVersion
 from motcua.organization.models import Center, Unit
 
-from .status import Action, Status
+from .status import EVENT_CHOICES, Status
 
 
 class PartyKind(models.TextChoices):
@@ -335,7 +335,7 @@ class DossierEvent(models.Model):
         related_name="+",
         verbose_name=_("người thực hiện"),
     )
-    action = models.CharField(_("thao tác"), max_length=30, choices=Action.choices)
+    action = models.CharField(_("thao tác"), max_length=30, choices=EVENT_CHOICES)
     from_status = models.PositiveSmallIntegerField(
         _("từ trạng thái"), choices=Status.choices, null=True, blank=True
     )
@@ -428,6 +428,20 @@ class SupplementRequest(models.Model):
     )
     created_at = models.DateTimeField(_("lập lúc"))
     completed_at = models.DateTimeField(_("bổ sung xong lúc"), null=True, blank=True)
+    request_due_at = models.DateTimeField(
+        _("hạn gửi yêu cầu"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Yêu cầu trong khi giải quyết: chậm nhất 3 ngày làm việc kể từ khi cơ quan nhận hồ sơ."
+        ),
+    )
+    expires_at = models.DateTimeField(
+        _("hạn công dân bổ sung"),
+        null=True,
+        blank=True,
+        help_text=_("Quá hạn mà chưa bổ sung thì hồ sơ bị đóng."),
+    )
 
     class Meta:
         ordering = ["dossier", "created_at"]

@@ -42,6 +42,7 @@ from .models import (
     SupplementRequest,
     Transfer,
 )
+from .signals import dossier_transitioned
 from .status import Action, Status, target_of
 from .validators import validate_identity, validate_phone
 
@@ -349,6 +350,9 @@ def transition(
     dossier.status = target
     dossier.save(update_fields=["status"])
     dossier._last_event = event  # type: ignore[attr-defined]
+    dossier_transitioned.send(
+        sender=Dossier, dossier=dossier, action=Action(action), event=event, actor=actor
+    )
     return dossier
 
 
@@ -574,6 +578,7 @@ def accept_dossier(
         raise MissingComponents(missing)
     at = timezone.localtime(at or timezone.now())
     calendar = calendar_for(dossier.receiving_center)
+    dossier.calendar = calendar  # type: ignore[attr-defined]  # reused by the workflow's receiver
     time = dossier.procedure_case.processing_times.get(channel=dossier.channel)
     start = appointment_start(dossier, at, calendar)
     due = calendar.add(start, time.quantity or 0, time.unit)
@@ -667,7 +672,9 @@ def _inputs_of(dossier: Dossier) -> list[ComponentInput]:
             reuse=row.reused_from,
             digitised=row.digitised,
         )
-        for row in dossier.components.select_related("component", "reused_from")
+        for row in dossier.components.select_related("component", "reused_from").prefetch_related(
+            "documents"
+        )
     ]
 
 
@@ -685,6 +692,22 @@ def request_supplement(
     request for the same dossier is still recorded, flagged ``is_repeat``."""
     dossier = _locked(dossier)
     _require_reception(actor, dossier.receiving_center)
+    return record_supplement_request(
+        dossier=dossier, actor=actor, items=items, reason=reason, guidance=guidance, at=at
+    )
+
+
+def record_supplement_request(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    items: list[dict[str, Any]],
+    reason: str,
+    guidance: str = "",
+    at: dt.datetime | None = None,
+) -> SupplementRequest:
+    """Record form 02 and move the (locked, permission-checked) dossier to status 5; at
+    reception or during processing. A second request is kept, flagged ``is_repeat``."""
     at_reception = dossier.status == Status.REGISTERED
     target_of(Action.REQUEST_SUPPLEMENT, dossier.status)
     if not reason.strip():
@@ -764,6 +787,15 @@ def resubmit_dossier(
     dossier = _locked(dossier)
     _require_reception(actor, dossier.receiving_center)
     target_of(Action.RESUBMIT, dossier.status)
+    store_components(dossier, components)
+    at = at or timezone.now()
+    dossier.supplement_requests.filter(completed_at__isnull=True).update(completed_at=at)
+    transition(dossier, Action.RESUBMIT, actor=actor, at=at)
+    return dossier
+
+
+def store_components(dossier: Dossier, components: list[ComponentInput]) -> None:
+    """Record components brought to complete a (locked) dossier."""
     _check_components(dossier.procedure_case, components)
     for item in components:
         row, _created = SubmittedComponent.objects.update_or_create(
@@ -779,10 +811,6 @@ def resubmit_dossier(
         )
         if item.documents:
             row.documents.add(*item.documents)
-    at = at or timezone.now()
-    dossier.supplement_requests.filter(completed_at__isnull=True).update(completed_at=at)
-    transition(dossier, Action.RESUBMIT, actor=actor, at=at)
-    return dossier
 
 
 @transaction.atomic

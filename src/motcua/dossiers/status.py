@@ -61,6 +61,32 @@ class Action(models.TextChoices):
     RETURN_RESULT = "return_result", gettext_lazy("Trả kết quả")
 
 
+class Activity(models.TextChoices):
+    """Events of the processing that do not change the dossier's status (they are still links
+    of its hash chain, and the control sheet is read from them)."""
+
+    ASSIGN = "assign", gettext_lazy("Phân công xử lý")
+    FORWARD = "forward", gettext_lazy("Chuyển bước xử lý")
+    RETURN_STEP = "return_step", gettext_lazy("Trả lại bước trước")
+    CONSULT = "consult", gettext_lazy("Xin ý kiến")
+    ANSWER = "answer", gettext_lazy("Trả lời xin ý kiến")
+    APPROVE = "approve", gettext_lazy("Phê duyệt, ký")
+    ISSUE_RESULT = "issue_result", gettext_lazy("Vào sổ, ban hành kết quả")
+    APOLOGIZE = "apologize", gettext_lazy("Xin lỗi, hẹn lại ngày trả kết quả")
+    REPORT_ERROR = "report_error", gettext_lazy("Phát hiện sai sót trong kết quả")
+    CORRECT_RESULT = "correct_result", gettext_lazy("Đính chính kết quả")
+
+
+EVENT_CHOICES = Action.choices + Activity.choices
+
+
+def event_label(code: str) -> str:
+    for value, label in EVENT_CHOICES:
+        if value == code:
+            return str(label)
+    return code
+
+
 @dataclass(frozen=True)
 class Transition:
     action: Action

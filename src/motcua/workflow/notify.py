@@ -1,0 +1,121 @@
+"""What citizens and officers are told, and when. Messages go to the notification outbox in
+the caller's transaction (a rolled-back change tells nobody) with a key that makes every
+message at most once, even when the sweeper runs in several workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from motcua.dossiers.models import Dossier, PartyRole
+from motcua.dossiers.slips import public_lookup_url
+
+
+def _moment(value: Any) -> str:
+    return timezone.localtime(value).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tuple[str, str]:
+    procedure = dossier.procedure_version.name
+    code = dossier.code
+    if kind == "received":
+        subject = _("Hồ sơ %(code)s đã được tiếp nhận") % {"code": code}
+        body = _(
+            "Hồ sơ %(code)s (%(procedure)s) đã được tiếp nhận. Ngày hẹn trả kết quả: %(due)s."
+        ) % {"code": code, "procedure": procedure, "due": _moment(dossier.due_at)}
+    elif kind == "supplement_needed":
+        request = extra["request"]
+        subject = _("Hồ sơ %(code)s cần bổ sung") % {"code": code}
+        body = _(
+            "Hồ sơ %(code)s cần bổ sung, hoàn thiện: %(reason)s. Phiếu số %(number)s. "
+            "Hạn bổ sung: %(expires)s."
+        ) % {
+            "code": code,
+            "reason": request.reason,
+            "number": request.number,
+            "expires": _moment(request.expires_at) or _("theo hướng dẫn"),
+        }
+    elif kind == "payment_needed":
+        subject = _("Hồ sơ %(code)s: thực hiện nghĩa vụ tài chính") % {"code": code}
+        body = _("Hồ sơ %(code)s chờ ông/bà thực hiện nghĩa vụ tài chính: %(what)s.") % {
+            "code": code,
+            "what": extra["obligation"].description,
+        }
+    elif kind == "result_ready":
+        subject = _("Hồ sơ %(code)s đã có kết quả") % {"code": code}
+        body = _(
+            "Hồ sơ %(code)s (%(procedure)s) đã có kết quả. Mời ông/bà nhận kết quả tại %(place)s."
+        ) % {"code": code, "procedure": procedure, "place": dossier.receiving_center.name}
+    elif kind == "delayed":
+        subject = _("Hồ sơ %(code)s có ngày hẹn trả mới") % {"code": code}
+        apology = extra.get("apology")
+        reason = (
+            _("Cơ quan giải quyết xin lỗi vì chậm trễ: %(reason)s.") % {"reason": apology.reason}
+            if apology
+            else _("Thời hạn giải quyết được tính lại sau khi nhận đủ hồ sơ.")
+        )
+        body = _("%(reason)s Ngày hẹn trả mới của hồ sơ %(code)s: %(due)s.") % {
+            "reason": reason,
+            "code": code,
+            "due": _moment(dossier.due_at),
+        }
+    elif kind == "stopped":
+        subject = _("Hồ sơ %(code)s dừng giải quyết") % {"code": code}
+        body = _("Hồ sơ %(code)s dừng giải quyết: %(reason)s.") % {
+            "code": code,
+            "reason": extra["notice"].reason,
+        }
+    elif kind == "refused":
+        subject = _("Hồ sơ %(code)s không được giải quyết") % {"code": code}
+        body = _("Hồ sơ %(code)s không được giải quyết: %(reason)s.") % {
+            "code": code,
+            "reason": extra["refusal"].reason,
+        }
+    else:
+        raise ValueError(f"Unknown citizen message: {kind}")
+    body = f"{body} {_('Tra cứu')}: {public_lookup_url(dossier.code)}"
+    return subject, body
+
+
+def citizen(dossier: Dossier, kind: str, *, sequence: int | None = None, **extra: Any) -> None:
+    """Tell the applicant (by e-mail and SMS, where they gave them) about ``kind``. The key
+    includes the dossier's event count (or the given event ``sequence``), so the same kind
+    twice (two new dates) is two messages, while a retried transaction is one."""
+    from motcua.notifications.services import enqueue
+
+    applicant = dossier.parties.filter(role=PartyRole.APPLICANT).first()
+    if applicant is None:
+        return
+    with translation.override("vi"):
+        subject, body = _citizen_message(dossier, kind, extra)
+    moment = sequence if sequence is not None else dossier.events.count()
+    for channel, recipient in (("email", applicant.email), ("sms", applicant.phone)):
+        enqueue(
+            key=f"dossier:{dossier.pk}:{kind}:{moment}:{channel}",
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            dossier=dossier,
+        )
+
+
+def officers(users: Any, *, key: str, subject: str, body: str, dossier: Dossier) -> int:
+    """E-mail officers (warnings, escalations); one message per officer and key."""
+    from motcua.notifications.services import enqueue
+
+    sent = 0
+    for user in users:
+        if enqueue(
+            key=f"{key}:user:{user.pk}",
+            channel="email",
+            recipient=user.email,
+            subject=subject,
+            body=body,
+            dossier=dossier,
+            user=user,
+        ):
+            sent += 1
+    return sent
