@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("workspace/dossiers/", include("motcua.dossiers.urls")),
     path("workspace/print/", include("motcua.dossiers.urls_print")),
+    path("workspace/xu-ly/", include("motcua.workflow.urls")),
     path("workspace/", include("motcua.workspace.urls")),
     path("api/v1/", include("motcua.api.urls")),
     path("", include("motcua.portal.urls")),

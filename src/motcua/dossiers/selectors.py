@@ -127,17 +127,21 @@ def preview_appointment(
 
 
 def visible_dossiers(user: Any) -> QuerySet[Dossier]:
-    """Dossiers ``user`` may look at: received at a center they work at, or settled by a unit
-    in the subtree of one of their roles."""
+    """Dossiers ``user`` may look at: received at a center they work at, settled by a unit in
+    the subtree of one of their roles, or with a step (or a consultation) held by such a unit."""
     from motcua.organization.permissions import Capability, centers_for, units_with_capability
 
     if not getattr(user, "is_authenticated", False):
         return Dossier.objects.none()
     if user.is_superuser:
         return Dossier.objects.all()
+    from motcua.workflow.models import Task
+
     units = units_with_capability(user, Capability.VIEW_WORKSPACE)
+    # Units consulted or holding a step (liên thông) see the dossier too.
+    held = Task.objects.filter(unit__in=units).values("dossier_id")
     return Dossier.objects.filter(
-        Q(receiving_center__in=centers_for(user)) | Q(competent_unit__in=units)
+        Q(receiving_center__in=centers_for(user)) | Q(competent_unit__in=units) | Q(pk__in=held)
     )
 
 

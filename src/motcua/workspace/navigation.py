@@ -29,6 +29,12 @@ def _online_waiting(user: Any) -> int:
     return online_waiting_count(user)
 
 
+def _inbox_open(user: Any) -> int:
+    from motcua.workflow.selectors import inbox
+
+    return inbox(user).order_by().count()
+
+
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Bàn làm việc"), "workspace:home", Capability.VIEW_WORKSPACE),
     NavItem("organization", _("Tổ chức"), "workspace:organization", Capability.VIEW_WORKSPACE),
@@ -40,6 +46,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "dossiers:waiting",
         Capability.RECEIVE_DOSSIERS,
         badge=_online_waiting,
+    ),
+    NavItem(
+        "inbox",
+        _("Hồ sơ cần xử lý"),
+        "workflow:inbox",
+        Capability.VIEW_WORKSPACE,
+        badge=_inbox_open,
     ),
     NavItem("dossiers", _("Tra cứu hồ sơ"), "dossiers:list", Capability.VIEW_WORKSPACE),
 )
