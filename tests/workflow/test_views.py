@@ -52,7 +52,11 @@ def test_forwarding_through_the_page_moves_the_dossier(desk, client):
     client.force_login(desk.leader)
     response = client.post(
         f"/workspace/xu-ly/{dossier.code}/chuyen/",
-        {"task": only_active(dossier).pk, "next_assignee": desk.specialist.pk, "note": "Giao chị Mai"},
+        {
+            "task": only_active(dossier).pk,
+            "next_assignee": desk.specialist.pk,
+            "note": "Giao chị Mai",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/workspace/xu-ly/"
     dossier.refresh_from_db()
@@ -94,7 +98,9 @@ def test_unknown_actions_tasks_and_dossiers(desk, client):
     assert client.get("/workspace/xu-ly/KHONG-CO/").status_code == 404
 
 
-def test_the_page_and_the_inbox_have_a_fixed_number_of_queries(desk, client, django_assert_max_num_queries):
+def test_the_page_and_the_inbox_have_a_fixed_number_of_queries(
+    desk, client, django_assert_max_num_queries
+):
     dossiers = [receive(desk.world, at("2026-03-02", f"09:{m:02d}")) for m in range(6)]
     client.force_login(desk.leader)
     client.get("/workspace/xu-ly/")  # warm the calendar

@@ -397,7 +397,8 @@ class StepInline(admin.TabularInline):
 
 @admin.register(ProcessTemplate)
 class ProcessTemplateAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "owner_unit"]
+    list_display = ["code", "name", "owner_unit", "on_the_spot"]
+    list_filter = ["on_the_spot"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["owner_unit"]
     inlines = [StepInline]

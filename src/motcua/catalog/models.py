@@ -258,6 +258,14 @@ class ProcessTemplate(models.Model):
         verbose_name=_("đơn vị ban hành"),
     )
     decision = models.CharField(_("quyết định phê duyệt"), max_length=300, blank=True)
+    on_the_spot = models.BooleanField(
+        _("giải quyết “5 tại chỗ”"),
+        default=False,
+        help_text=_(
+            "Tiếp nhận, thẩm định, phê duyệt, đóng dấu và trả kết quả ngay tại trung tâm do "
+            "cán bộ được cử đến thực hiện."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

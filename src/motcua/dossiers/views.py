@@ -716,8 +716,15 @@ def result(request: HttpRequest, code: str) -> HttpResponse:
         "verification": describe_verification(dossier.identity_verification),
         "from_online": dossier.channel == Channel.ONLINE,
         "due_text": format_moment(dossier.due_at) if dossier.due_at else "",
+        "on_the_spot_task": _on_the_spot_task(request.user, dossier),
     }
     return render(request, "dossiers/result.html", context)
+
+
+def _on_the_spot_task(user: Any, dossier: Dossier) -> Any:
+    from motcua.workflow.selectors import on_the_spot_task
+
+    return on_the_spot_task(user, dossier) if dossier.status == Status.ACCEPTED else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tupl
         body = _(
             "Hồ sơ %(code)s (%(procedure)s) đã có kết quả. Mời ông/bà nhận kết quả tại %(place)s."
         ) % {"code": code, "procedure": procedure, "place": dossier.receiving_center.name}
+        electronic = _electronic_result(dossier)
+        if electronic:
+            body += " " + _("Tải kết quả điện tử: %(url)s") % {"url": electronic}
     elif kind == "delayed":
         subject = _("Hồ sơ %(code)s có ngày hẹn trả mới") % {"code": code}
         apology = extra.get("apology")
@@ -77,6 +80,24 @@ def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tupl
         raise ValueError(f"Unknown citizen message: {kind}")
     body = f"{body} {_('Tra cứu')}: {public_lookup_url(dossier.code)}"
     return subject, body
+
+
+def _electronic_result(dossier: Dossier) -> str:
+    """The download link of the signed result, for a dossier submitted online."""
+    from motcua.catalog.models import Channel
+
+    from .models import Result
+    from .public import download_url
+
+    if dossier.channel != Channel.ONLINE:
+        return ""
+    result = (
+        Result.objects.filter(dossier=dossier, document__isnull=False)
+        .select_related("document")
+        .order_by("-issued_at")
+        .first()
+    )
+    return download_url(result) if result else ""
 
 
 def citizen(dossier: Dossier, kind: str, *, sequence: int | None = None, **extra: Any) -> None:

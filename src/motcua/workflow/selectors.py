@@ -203,3 +203,17 @@ def results(dossier: Dossier) -> list[Result]:
         .select_related("unit", "document", "corrects", "approval")
         .order_by("issued_at")
     )
+
+
+def on_the_spot_task(user: Any, dossier: Dossier) -> Task | None:
+    """For a "5 tại chỗ" dossier, the open step this officer can take up right away at the
+    center (so the counter screen can go straight to it)."""
+    from .services import can_act_on
+
+    template = dossier.procedure_case.process_template
+    if template is None or not template.on_the_spot:
+        return None
+    for task in Task.objects.filter(dossier=dossier, state=TaskState.ACTIVE).select_related("unit"):
+        if can_act_on(user, task):
+            return task
+    return None

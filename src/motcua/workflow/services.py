@@ -236,8 +236,13 @@ def start_workflow(*, dossier: Dossier, actor: Any, at: dt.datetime) -> list[Tas
     Leading reception steps are the acceptance itself and are recorded as done; the first
     step after them opens when the competent unit receives the file."""
     calendar = _calendar(dossier)
-    electronic = dossier.channel != "1" or all(
-        c.digitised or c.reused_from_id for c in dossier.components.all()
+    template = dossier.procedure_case.process_template
+    # "5 tại chỗ": the seconded staff settle it at the center, nothing travels.
+    on_the_spot = template is not None and template.on_the_spot
+    electronic = (
+        on_the_spot
+        or dossier.channel != "1"
+        or all(c.digitised or c.reused_from_id for c in dossier.components.all())
     )
     handover = rules.handover_moment(at, electronic=electronic, calendar=calendar)
     planned = plan_route(dossier, start=handover, calendar=calendar)

@@ -181,9 +181,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         in (Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FINANCIAL_OBLIGATION),
         "obligations": list(dossier.financial_obligations.filter(settled_at__isnull=True)),
         "return_methods": ReturnMethod.choices,
-        "apology_deadline": rules.apology_deadline(
-            dossier.due_at, services._calendar(dossier)
-        )
+        "apology_deadline": rules.apology_deadline(dossier.due_at, services._calendar(dossier))
         if dossier.due_at
         else None,
     }
@@ -193,7 +191,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
 def hasattr_safe(obj: Any, name: str) -> bool:
     try:
         getattr(obj, name)
-    except Exception:  # noqa: BLE001  (a missing one-to-one row)
+    except Exception:  # a missing one-to-one row
         return False
     return True
 
@@ -276,7 +274,9 @@ def _assign(request: HttpRequest, dossier: Dossier) -> str:
 
 def _return(request: HttpRequest, dossier: Dossier) -> str:
     data = request.POST
-    services.return_task(actor=request.user, task=_task(dossier, data), reason=data.get("reason", ""))
+    services.return_task(
+        actor=request.user, task=_task(dossier, data), reason=data.get("reason", "")
+    )
     return _("Đã trả lại bước trước.")
 
 
@@ -285,11 +285,16 @@ def _consult(request: HttpRequest, dossier: Dossier) -> str:
     try:
         days = Decimal(data.get("working_days") or "0")
     except InvalidOperation:
-        raise ValidationError(_("Thời hạn trả lời không hợp lệ."), code="deadline_invalid") from None
+        raise ValidationError(
+            _("Thời hạn trả lời không hợp lệ."), code="deadline_invalid"
+        ) from None
     units = Unit.objects.filter(pk__in=[v for v in data.getlist("units") if v.isdigit()])
     requests = [services.OpinionRequest(unit=u, working_days=days) for u in units]
     services.ask_opinions(
-        actor=request.user, task=_task(dossier, data), requests=requests, question=data.get("question", "")
+        actor=request.user,
+        task=_task(dossier, data),
+        requests=requests,
+        question=data.get("question", ""),
     )
     return _("Đã gửi xin ý kiến %(n)s đơn vị.") % {"n": len(requests)}
 
@@ -312,7 +317,9 @@ def _approve(request: HttpRequest, dossier: Dossier) -> str:
         draft = Document.objects.filter(pk=data["draft_id"]).first()
     mode = data.get("mode", SignatureMode.PAPER)
     task = _task(dossier, data)
-    services.approve(actor=request.user, task=task, mode=mode, draft=draft, note=data.get("note", ""))
+    services.approve(
+        actor=request.user, task=task, mode=mode, draft=draft, note=data.get("note", "")
+    )
     services.forward_task(actor=request.user, task=task, note=data.get("note", ""))
     return _("Đã phê duyệt (%(mode)s) và chuyển văn thư.") % {"mode": SignatureMode(mode).label}
 
@@ -361,7 +368,10 @@ def _payment(request: HttpRequest, dossier: Dossier) -> str:
     except InvalidOperation:
         raise ValidationError(_("Số tiền không hợp lệ."), code="amount_invalid") from None
     services.request_financial_obligation(
-        actor=request.user, task=_task(dossier, data), description=data.get("description", ""), amount=amount
+        actor=request.user,
+        task=_task(dossier, data),
+        description=data.get("description", ""),
+        amount=amount,
     )
     return _("Đã yêu cầu thực hiện nghĩa vụ tài chính.")
 
@@ -379,7 +389,9 @@ def _settle(request: HttpRequest, dossier: Dossier) -> str:
 
 def _refuse(request: HttpRequest, dossier: Dossier) -> str:
     data = request.POST
-    services.refuse_after_appraisal(actor=request.user, task=_task(dossier, data), reason=data.get("reason", ""))
+    services.refuse_after_appraisal(
+        actor=request.user, task=_task(dossier, data), reason=data.get("reason", "")
+    )
     return _("Đã từ chối giải quyết; bộ phận một cửa thông báo cho công dân.")
 
 
