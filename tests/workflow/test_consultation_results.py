@@ -16,7 +16,7 @@ from motcua.workflow.rules import Timeliness
 from motcua.workflow.services import OpinionRequest, WorkflowError
 from tests import factories
 
-from .conftest import active, at, only_active, receive
+from .conftest import at, only_active, receive
 from .test_journey import process_to_result
 
 pytestmark = pytest.mark.django_db
