@@ -22,7 +22,13 @@ class Command(BaseCommand):
                 f"(The database holds data that is not the demo's: {exc})"
             ) from exc
         if loaded:
+            from motcua.workflow.demo import load_demo_dossiers
+
+            dossiers = load_demo_dossiers()
             self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu mẫu (demo data loaded)."))
+            self.stdout.write(
+                f"Hồ sơ mẫu đang giải quyết / demo dossiers in processing: {dossiers}"
+            )
         else:
             self.stdout.write("Dữ liệu mẫu đã có sẵn (demo data already present).")
         self.stdout.write(
