@@ -203,7 +203,7 @@ def _run(
     key: str | None,
     payload: Schema | None,
     locate: Callable[[Any], Dossier],
-    perform: Callable[[Any, Dossier], None],
+    perform: Callable[[Any, Dossier], Any],
 ) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     fingerprint = idempotency.fingerprint(

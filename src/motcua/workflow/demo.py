@@ -53,7 +53,7 @@ def _case() -> Any:
 
 
 def _active(dossier: Dossier) -> Task:
-    return Task.objects.filter(dossier=dossier, state=TaskState.ACTIVE).order_by("pk").first()
+    return Task.objects.filter(dossier=dossier, state=TaskState.ACTIVE).order_by("pk")[0]
 
 
 def _advance(dossier: Dossier, stage: int, users: dict[str, User]) -> None:
@@ -74,7 +74,7 @@ def _advance(dossier: Dossier, stage: int, users: dict[str, User]) -> None:
             actor=users["tiepnhan"],
             dossier=dossier,
             method=ReturnMethod.COUNTER,
-            recipient_name=dossier.parties.first().name,
+            recipient_name=dossier.parties.get(role="applicant").name,
         )
 
 

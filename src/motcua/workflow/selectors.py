@@ -115,7 +115,7 @@ def workload(user: Any) -> list[dict[str, Any]]:
         )
         .order_by("-open")
     )
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def search_tasks(

@@ -54,7 +54,7 @@ def sweep_tasks(*, now: dt.datetime, batch: int = 500) -> int:
     return acted
 
 
-def _check_task(pk: int, seen: dt.datetime, now: dt.datetime) -> bool:
+def _check_task(pk: int, seen: dt.datetime | None, now: dt.datetime) -> bool:
     task = Task.objects.select_related("dossier__receiving_center", "unit", "assignee").get(pk=pk)
     fields: dict[str, Any] = {}
     act = None
