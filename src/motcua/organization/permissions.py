@@ -80,6 +80,7 @@ ADMIN_APP_CAPABILITIES: dict[str, str] = {
     "core": Capability.MANAGE_CALENDAR,
     "catalog": Capability.MANAGE_CATALOG,
     "api": Capability.MANAGE_ORGANIZATION,
+    "notifications": Capability.MANAGE_CENTER,
 }
 
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "motcua.organization",
     "motcua.catalog",
     "motcua.dossiers",
+    "motcua.workflow",
+    "motcua.notifications",
     "motcua.workspace",
     "motcua.portal",
     "motcua.api",
@@ -176,3 +178,72 @@ MOTCUA_PUBLIC_BASE_URL = os.environ.get("MOTCUA_PUBLIC_BASE_URL", "http://127.0.
 warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
+
+# --- Notifications outbox and the worker (docs/notifications.md) -----------------------------
+# Which implementation delivers each kind: e-mail "smtp" or "console", SMS "http" or "console".
+# Development writes every message to the log; production sets both.
+MOTCUA_NOTIFICATION_CHANNELS = {
+    "email": os.environ.get("MOTCUA_EMAIL_CHANNEL", "console"),
+    "sms": os.environ.get("MOTCUA_SMS_CHANNEL", "console"),
+}
+# Attempts of one message before it is marked failed (retries back off 1, 2, 4, … minutes).
+MOTCUA_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_NOTIFICATION_MAX_ATTEMPTS", "8"))
+MOTCUA_SMS_GATEWAY_URL = os.environ.get("MOTCUA_SMS_GATEWAY_URL", "")
+MOTCUA_SMS_GATEWAY_TOKEN = os.environ.get("MOTCUA_SMS_GATEWAY_TOKEN", "")
+MOTCUA_SMS_GATEWAY_TIMEOUT = float(os.environ.get("MOTCUA_SMS_GATEWAY_TIMEOUT", "10"))
+# The SMTP server of the "smtp" e-mail channel (Django's names, from the environment).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# What `motcua worker` runs on every pass: dotted paths of callables job(now=...) -> int.
+MOTCUA_WORKER_JOBS = env_list(
+    "MOTCUA_WORKER_JOBS",
+    "motcua.notifications.services.deliver_due,motcua.workflow.sweeper.sweep",
+)
+# --- end of notifications and worker ---------------------------------------------------------
+
+
+# --- Digital signatures on result PDFs (motcua.workflow.pdfsign; docs/result-signing.md) -----
+# MOTCUA_RESULT_SIGNER: the signer, as JSON in the environment, e.g.
+#   {"kind": "pkcs11", "module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "motcua",
+#    "pin_env": "MOTCUA_SIGNER_PIN", "key_label": "signer"}
+# "none" turns signing off. Unset: the development certificate var/signing/dev-signer.p12 when
+# `motcua pdfsign dev-cert` has written it, otherwise None (signing unavailable).
+def _result_signer_config() -> dict[str, Any] | None:
+    import json
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = os.environ.get("MOTCUA_RESULT_SIGNER", "").strip()
+    if raw.lower() in {"none", "off"}:
+        return None
+    if raw:
+        try:
+            config = json.loads(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"MOTCUA_RESULT_SIGNER is not valid JSON: {exc}") from exc
+        if not isinstance(config, dict):
+            raise ImproperlyConfigured('MOTCUA_RESULT_SIGNER must be a JSON object {"kind": …}')
+        return config
+    dev_signer = VAR_DIR / "signing" / "dev-signer.p12"
+    if dev_signer.is_file():
+        return {
+            "kind": "pkcs12",
+            "path": str(dev_signer),
+            "passphrase_env": "MOTCUA_SIGNER_PASSPHRASE",
+        }
+    return None
+
+
+MOTCUA_RESULT_SIGNER = _result_signer_config()
+# Certificates (PEM or DER files, comma-separated) that signatures must chain to; production
+# lists the national root CA (NEAC). The dev CA (var/signing/dev-ca.pem) only when set here.
+MOTCUA_RESULT_SIGNER_TRUST_ROOTS = env_list("MOTCUA_RESULT_SIGNER_TRUST_ROOTS")
+# Ask the CAs' OCSP responders / CRLs whether certificates were revoked (network access).
+MOTCUA_RESULT_SIGNER_CHECK_REVOCATION = env_bool("MOTCUA_RESULT_SIGNER_CHECK_REVOCATION", False)
+# --- end of digital signatures on result PDFs -------------------------------------------------
