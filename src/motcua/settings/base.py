@@ -201,9 +201,10 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 # What `motcua worker` runs on every pass: dotted paths of callables job(now=...) -> int.
+# The sweeper first, so the warnings it queues leave in the same pass.
 MOTCUA_WORKER_JOBS = env_list(
     "MOTCUA_WORKER_JOBS",
-    "motcua.notifications.services.deliver_due,motcua.workflow.sweeper.sweep",
+    "motcua.workflow.sweeper.sweep,motcua.notifications.services.deliver_due",
 )
 # --- end of notifications and worker ---------------------------------------------------------
 
