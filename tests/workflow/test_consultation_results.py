@@ -50,6 +50,10 @@ def test_consultation_waits_for_every_unit_or_a_decision(desk):
     with pytest.raises(WorkflowError) as waiting:
         services.forward_task(actor=desk.specialist, task=appraise)
     assert waiting.value.code == "opinions_pending"
+    # A consulted unit answers; it does not move the dossier's steps.
+    with pytest.raises(WorkflowError) as wrong:
+        services.forward_task(actor=desk.justice_specialist, task=asked[0])
+    assert wrong.value.code == "task_is_consultation"
     # The justice department answers late (due 03/03 10:00).
     services.answer_opinion(
         actor=desk.justice_specialist,

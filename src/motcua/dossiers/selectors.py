@@ -139,7 +139,7 @@ def visible_dossiers(user: Any) -> QuerySet[Dossier]:
 
     units = units_with_capability(user, Capability.VIEW_WORKSPACE)
     # Units consulted or holding a step (liên thông) see the dossier too.
-    held = Task.objects.filter(unit__in=units).values("dossier_id")
+    held = Task.objects.filter(is_external=True, unit__in=units).values("dossier_id")
     return Dossier.objects.filter(
         Q(receiving_center__in=centers_for(user)) | Q(competent_unit__in=units) | Q(pk__in=held)
     )

@@ -74,6 +74,9 @@ class Task(models.Model):
         related_name="tasks",
         verbose_name=_("người xử lý"),
     )
+    # Held by a unit other than the competent one (liên thông, consultation): such units see
+    # the dossier too, and this flag keeps that lookup to a small partial index.
+    is_external = models.BooleanField(_("đơn vị phối hợp"), default=False, db_default=False)
     state = models.CharField(
         _("tình trạng"), max_length=10, choices=TaskState.choices, default=TaskState.ACTIVE
     )
@@ -125,6 +128,11 @@ class Task(models.Model):
                 fields=["next_check_at"],
                 condition=models.Q(next_check_at__isnull=False),
                 name="workflow_task_sweep",
+            ),
+            models.Index(
+                fields=["unit", "dossier"],
+                condition=models.Q(is_external=True),
+                name="workflow_task_external",
             ),
         ]
 

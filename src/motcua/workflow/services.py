@@ -259,6 +259,7 @@ def start_workflow(*, dossier: Dossier, actor: Any, at: dt.datetime) -> list[Tas
             name=plan.name,
             role=plan.role,
             unit=plan.unit if not reception else dossier.receiving_unit,
+            is_external=not reception and plan.unit.pk != dossier.competent_unit_id,
             budget_hours=plan.budget_hours,
             state=TaskState.PENDING,
         )
@@ -389,6 +390,10 @@ def forward_task(
     task, dossier = _locked_task(task)
     _require_holder(actor, task)
     _require_running(dossier)
+    if task.kind != TaskKind.STEP:
+        raise WorkflowError(
+            _("Yêu cầu xin ý kiến được trả lời, không chuyển bước."), code="task_is_consultation"
+        )
     at = _now(at)
     _close_consultations(task, actor=actor, at=at, proceed=proceed_without_opinions)
     upcoming = [] if _open_in_group(task) else _next_group(dossier, after=task.position)
@@ -490,6 +495,7 @@ def _copy(task: Task, *, assignee: Any) -> Task:
         name=task.name,
         role=task.role,
         unit=task.unit,
+        is_external=task.is_external,
         assignee=assignee,
         budget_hours=task.budget_hours,
         state=TaskState.PENDING,
@@ -549,6 +555,7 @@ def ask_opinions(
             name=_("Cho ý kiến: %(step)s") % {"step": task.name},
             role=Role.SPECIALIST,
             unit=request.unit,
+            is_external=True,
             budget_hours=request.working_days * per_day,
             request=(request.question or question).strip(),
         )
