@@ -89,6 +89,10 @@ def test_supplement_under_the_earlier_rule_moves_the_appointment_by_the_time_wai
     assert dossier.clock_adjustments.get().kind == AdjustmentKind.SUPPLEMENT_PAUSE
     task.refresh_from_db()
     assert task.paused_at is None
+    # The step keeps its unused budget and the sweeper its warning moment, not "now".
+    assert task.due_at > at("2026-05-04", "09:30")
+    assert task.next_check_at is not None and task.next_check_at < task.due_at
+    assert task.next_check_at > at("2026-05-04", "09:30")
 
 
 def test_a_second_supplement_request_is_recorded_and_flagged(desk):

@@ -959,9 +959,20 @@ def _resume_open_tasks(
             waited = calendar.working_time_between(task.paused_at, at)
             hours = Decimal(waited.total_seconds()) / Decimal(3600)
             task.due_at = calendar.add_working_hours(task.due_at, hours)
-            task.next_check_at = task.due_at if task.warned_at else calendar.next_working_moment(at)
+            task.next_check_at = _next_check_after_pause(task, at, calendar)
         task.paused_at = None
         task.save()
+
+
+def _next_check_after_pause(task: Task, at: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    """The sweeper's next look at a resumed task: its warning moment if not warned yet (the
+    same lead before the due moment as when it opened), else the due moment."""
+    assert task.due_at is not None
+    if task.warned_at is not None:
+        return task.due_at
+    left = Decimal(calendar.working_time_between(at, task.due_at).total_seconds()) / 3600
+    lead = rules.warning_lead_hours(task.budget_hours)
+    return calendar.add_working_hours(at, left - lead) if left > lead else at
 
 
 def _adjust(
