@@ -39,6 +39,7 @@ def test_staff_member_logs_in_and_sees_their_workspace(page, live_server, recept
         "Lịch làm việc",
         "Tiếp nhận hồ sơ",
         "Hồ sơ trực tuyến chờ tiếp nhận",
+        "Hồ sơ cần xử lý",
         "Tra cứu hồ sơ",
     ]
     page.get_by_role("button", name="Đăng xuất").click()

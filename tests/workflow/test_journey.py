@@ -251,3 +251,63 @@ def test_a_paused_dossier_cannot_move_on(desk):
     with pytest.raises(WorkflowError) as refused:
         services.forward_task(actor=desk.specialist, task=task)
     assert refused.value.code == "dossier_paused"
+
+
+def test_only_the_leaders_step_after_the_appraisal_is_an_approval(desk):
+    dossier = receive(desk.world, at("2026-03-02", "09:15"))
+    assign = only_active(dossier)
+    assert not services.is_approval_step(assign) and not services.has_previous_step(assign)
+    with pytest.raises(WorkflowError) as refused:
+        services.approve(actor=desk.leader, task=assign, mode=SignatureMode.PAPER)
+    assert refused.value.code == "not_an_approval_step"
+    assert not dossier.approvals.exists()
+    services.forward_task(actor=desk.leader, task=assign, next_assignee=desk.specialist)
+    services.forward_task(actor=desk.specialist, task=only_active(dossier))
+    approval = only_active(dossier)
+    assert services.is_approval_step(approval) and services.has_previous_step(approval)
+
+
+def test_approval_and_registration_are_all_or_nothing_and_happen_once(desk):
+    dossier = receive(desk.world, at("2026-03-02", "09:15"))
+    services.forward_task(
+        actor=desk.leader, task=only_active(dossier), next_assignee=desk.specialist
+    )
+    appraise = only_active(dossier)
+    services.ask_opinions(
+        actor=desk.specialist,
+        task=appraise,
+        question="?",
+        requests=[services.OpinionRequest(unit=desk.world.justice, working_days=1)],
+    )
+    # The specialist's forward is blocked by the open consultation; proceed anyway.
+    services.forward_task(actor=desk.specialist, task=appraise, proceed_without_opinions=True)
+    approval_step = only_active(dossier)
+    # The leader asks an opinion first: approving now cannot hand over, so nothing is kept.
+    (asked,) = services.ask_opinions(
+        actor=desk.leader,
+        task=approval_step,
+        question="?",
+        requests=[services.OpinionRequest(unit=desk.world.justice, working_days=1)],
+    )
+    with pytest.raises(WorkflowError) as blocked:
+        services.approve_and_forward(
+            actor=desk.leader, task=approval_step, mode=SignatureMode.PAPER
+        )
+    assert blocked.value.code == "opinions_pending" and not dossier.approvals.exists()
+    services.answer_opinion(actor=desk.justice_specialist, task=asked, answer="Đồng ý")
+    services.approve_and_forward(actor=desk.leader, task=approval_step, mode=SignatureMode.PAPER)
+    with pytest.raises(WorkflowError):  # a second click: the step is gone, nothing recorded
+        services.approve_and_forward(
+            actor=desk.leader, task=approval_step, mode=SignatureMode.PAPER
+        )
+    assert dossier.approvals.count() == 1
+    assert not services.can_issue_result(desk.specialist, dossier)
+    dossier.refresh_from_db()
+    assert services.can_issue_result(desk.clerk, dossier)
+    result = services.issue_and_finish(actor=desk.clerk, dossier=dossier, title="GKS", symbol="GKS")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSED and result.number == 1
+    with pytest.raises(WorkflowError) as twice:
+        services.issue_and_finish(actor=desk.clerk, dossier=dossier, title="GKS", symbol="GKS")
+    assert twice.value.code in {"result_already_issued", "dossier_not_processing"}
+    assert dossier.results.count() == 1

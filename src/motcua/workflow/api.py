@@ -42,6 +42,8 @@ STATE_CODES = frozenset(
         "opinions_pending",
         "result_required",
         "not_approved",
+        "not_an_approval_step",
+        "result_already_issued",
         "no_previous_step",
         "apology_already_issued",
         "appointment_passed",
@@ -444,8 +446,9 @@ def approve(
         draft = (
             Document.objects.filter(pk=body.draft_document).first() if body.draft_document else None
         )
-        services.approve(actor=user, task=task, mode=body.mode, draft=draft, note=body.note)
-        services.forward_task(actor=user, task=task, note=body.note)
+        services.approve_and_forward(
+            actor=user, task=task, mode=body.mode, draft=draft, note=body.note
+        )
 
     return _task_action(request, task_id, "approve", idempotency_key, body, perform)
 
@@ -476,18 +479,13 @@ def issue(
     request: HttpRequest, code: str, body: ResultIn, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     def perform(user: Any, dossier: Dossier) -> None:
-        services.issue_result(
+        services.issue_and_finish(
             actor=user,
             dossier=dossier,
             title=body.title,
             symbol=body.symbol,
             signer_name=body.signer_name,
         )
-        clerk = Task.objects.filter(
-            dossier=dossier, state="active", role="clerk", kind="step"
-        ).first()
-        if clerk is not None and services.can_act_on(user, clerk):
-            services.forward_task(actor=user, task=clerk)
 
     return _run(
         request,

@@ -39,14 +39,14 @@ def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tupl
         }
     elif kind == "payment_needed":
         subject = _("Hồ sơ %(code)s: thực hiện nghĩa vụ tài chính") % {"code": code}
-        body = _("Hồ sơ %(code)s chờ ông/bà thực hiện nghĩa vụ tài chính: %(what)s.") % {
+        body = _("Hồ sơ %(code)s chờ Ông/Bà thực hiện nghĩa vụ tài chính: %(what)s.") % {
             "code": code,
             "what": extra["obligation"].description,
         }
     elif kind == "result_ready":
         subject = _("Hồ sơ %(code)s đã có kết quả") % {"code": code}
         body = _(
-            "Hồ sơ %(code)s (%(procedure)s) đã có kết quả. Mời ông/bà nhận kết quả tại %(place)s."
+            "Hồ sơ %(code)s (%(procedure)s) đã có kết quả. Mời Ông/Bà nhận kết quả tại %(place)s."
         ) % {"code": code, "procedure": procedure, "place": dossier.receiving_center.name}
         electronic = _electronic_result(dossier)
         if electronic:

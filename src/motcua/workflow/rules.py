@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from motcua.core.calendar import WorkingCalendar
 from motcua.organization.models import Role
@@ -59,7 +59,7 @@ DEFAULT_PROCESS: tuple[DefaultStep, ...] = (
 class Timeliness(models.TextChoices):
     EARLY = "early", _("Trước hạn")
     ON_TIME = "on_time", _("Đúng hạn")
-    LATE = "late", _("Quá hạn")
+    LATE = "late", pgettext_lazy("timeliness", "Quá hạn")
 
 
 def timeliness(finished_at: dt.datetime | None, due_at: dt.datetime | None) -> Timeliness | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from motcua.core.calendar import WorkingCalendar, calendar_for
@@ -137,7 +137,7 @@ def route(dossier: Dossier) -> list[Task]:
     tasks = list(
         Task.objects.filter(dossier=dossier)
         .select_related("unit", "assignee", "finished_by")
-        .order_by("position", "started_at", "pk")
+        .order_by("position", F("started_at").asc(nulls_last=True), "pk")
     )
     for task in tasks:
         task.timeliness = rules.timeliness(task.finished_at, task.due_at)  # type: ignore[attr-defined]
@@ -148,12 +148,15 @@ def open_tasks(dossier: Dossier) -> list[Task]:
     return [t for t in route(dossier) if t.state == TaskState.ACTIVE]
 
 
-def held_time_by_unit(dossier: Dossier, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """How long each unit held the file (steps only, in working hours): liên thông accounting."""
+def held_time_by_unit(
+    dossier: Dossier, *, now: dt.datetime | None = None, tasks: list[Task] | None = None
+) -> list[dict[str, Any]]:
+    """How long each unit held the file (steps only, in working hours): liên thông accounting.
+    ``tasks``: the dossier's route when the caller has it already."""
     now = now or timezone.now()
     calendar = calendar_for(dossier.receiving_center)
     totals: dict[int, dict[str, Any]] = {}
-    for task in route(dossier):
+    for task in tasks if tasks is not None else route(dossier):
         if task.kind != TaskKind.STEP or task.started_at is None:
             continue
         end = task.finished_at or now

@@ -131,6 +131,44 @@ def can_assign(user: Any, task: Task) -> bool:
     return has_capability(user, Capability.ASSIGN_DOSSIERS, task.unit)
 
 
+def is_approval_step(task: Task) -> bool:
+    """A leader's step after an appraisal is the approval (ký duyệt); a leader's step before
+    any appraisal is the assignment (phân công)."""
+    if task.kind != TaskKind.STEP or task.role != Role.LEADER:
+        return False
+    return Task.objects.filter(
+        dossier_id=task.dossier_id,
+        kind=TaskKind.STEP,
+        role=Role.SPECIALIST,
+        position__lt=task.position,
+    ).exists()
+
+
+def has_previous_step(task: Task) -> bool:
+    """Whether ``return_task`` has somewhere to send the file back to."""
+    return (
+        task.kind == TaskKind.STEP
+        and Task.objects.filter(
+            dossier_id=task.dossier_id,
+            kind=TaskKind.STEP,
+            state=TaskState.DONE,
+            position__lt=task.position,
+        )
+        .exclude(role=Role.RECEPTIONIST)
+        .exists()
+    )
+
+
+def can_issue_result(user: Any, dossier: Dossier) -> bool:
+    """The clerk's moment: approved, not yet registered, still in processing."""
+    return (
+        dossier.status == Status.PROCESSING
+        and has_capability(user, Capability.REGISTER_RESULTS, dossier.competent_unit)
+        and dossier.approvals.exists()
+        and not dossier.results.exists()
+    )
+
+
 def _require_holder(actor: Any, task: Task) -> None:
     if task.state != TaskState.ACTIVE:
         raise WorkflowError(
@@ -206,7 +244,7 @@ def plan_route(
     return [
         PlannedStep(
             position=position,
-            name=_(default.name),
+            name=default.name,  # data, kept in Vietnamese like a template's
             role=default.role,
             unit=dossier.competent_unit,
             budget_hours=(hours * default.share).quantize(Decimal("0.01")),
@@ -667,6 +705,11 @@ def approve(
         raise PermissionDenied(
             _("Bạn không có quyền phê duyệt tại %(unit)s.") % {"unit": task.unit}
         )
+    if not is_approval_step(task):
+        raise WorkflowError(
+            _("Bước “%(step)s” không phải bước phê duyệt kết quả.") % {"step": task.name},
+            code="not_an_approval_step",
+        )
     at = _now(at)
     signed = None
     if mode == SignatureMode.DIGITAL:
@@ -697,6 +740,22 @@ def approve(
         data={"task": task.pk, "mode": mode, "signed_document": signed.sha256 if signed else None},
         documents=[signed] if signed else None,
     )
+    return approval
+
+
+@transaction.atomic
+def approve_and_forward(
+    *,
+    actor: Any,
+    task: Task,
+    mode: str,
+    draft: Document | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Approval:
+    """The leader's one click: approve and hand the file to the clerk, both or neither."""
+    approval = approve(actor=actor, task=task, mode=mode, draft=draft, note=note, at=at)
+    forward_task(actor=actor, task=task, note=note, at=at)
     return approval
 
 
@@ -764,6 +823,11 @@ def issue_result(
     unit = _result_unit(actor, dossier, None)
     _require_running(dossier)
     at = _now(at)
+    if dossier.results.exists():
+        raise WorkflowError(
+            _("Hồ sơ đã có kết quả được vào sổ; sai sót thì lập đính chính."),
+            code="result_already_issued",
+        )
     approval = (
         dossier.approvals.select_related("signer", "signed_document").order_by("-signed_at").first()
     )
@@ -790,6 +854,38 @@ def issue_result(
         unit=unit,
         data={"result": result.pk, "reference": result.reference, "year": result.year},
     )
+    return result
+
+
+@transaction.atomic
+def issue_and_finish(
+    *,
+    actor: Any,
+    dossier: Dossier,
+    title: str,
+    symbol: str,
+    signer_name: str = "",
+    signed_on: dt.date | None = None,
+    document: Document | None = None,
+    at: dt.datetime | None = None,
+) -> Result:
+    """The clerk's one click: register the result and finish the clerk's step (the dossier
+    becomes "processed"), both or neither."""
+    result = issue_result(
+        actor=actor,
+        dossier=dossier,
+        title=title,
+        symbol=symbol,
+        signer_name=signer_name,
+        signed_on=signed_on,
+        document=document,
+        at=at,
+    )
+    clerk_step = Task.objects.filter(
+        dossier=dossier, state=TaskState.ACTIVE, role=Role.CLERK, kind=TaskKind.STEP
+    ).first()
+    if clerk_step is not None and can_act_on(actor, clerk_step):
+        forward_task(actor=actor, task=clerk_step, at=at)
     return result
 
 

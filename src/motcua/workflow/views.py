@@ -25,7 +25,7 @@ from motcua.dossiers import documents
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers.models import Document, DocumentKind, Dossier
 from motcua.dossiers.status import Status, TransitionRefused
-from motcua.organization.models import Role, Unit, User
+from motcua.organization.models import Unit, User
 from motcua.organization.permissions import Capability, has_capability
 from motcua.workspace.decorators import capability_required
 
@@ -115,8 +115,9 @@ def _panel(user: Any, task: Task) -> dict[str, Any]:
         "assignable": _assignable(task) if services.can_assign(user, task) else [],
         "next_candidates": _next_candidates(task) if holder else [],
         "can_approve": holder
-        and task.role == Role.LEADER
+        and services.is_approval_step(task)
         and has_capability(user, Capability.APPROVE_DOSSIERS, task.unit),
+        "can_return": holder and services.has_previous_step(task),
         "is_consultation": task.kind == TaskKind.CONSULTATION,
         "can_answer": task.kind == TaskKind.CONSULTATION
         and (holder or services.can_assign(user, task)),
@@ -156,12 +157,11 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     at_center = has_capability(user, Capability.RECEIVE_DOSSIERS, dossier.receiving_center.unit)
     leader_here = has_capability(user, Capability.APPROVE_DOSSIERS, services.late_unit(dossier))
-    clerk_here = has_capability(user, Capability.REGISTER_RESULTS, dossier.competent_unit)
     context = {
         "dossier": dossier,
         "route": route,
         "panels": [_panel(user, t) for t in open_tasks],
-        "held": selectors.held_time_by_unit(dossier),
+        "held": selectors.held_time_by_unit(dossier, tasks=route),
         "adjustments": list(dossier.clock_adjustments.select_related("actor")),
         "results": _results(dossier),
         "drafts": _drafts(dossier),
@@ -170,7 +170,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         "units": Unit.objects.filter(valid_to__isnull=True).exclude(pk=dossier.competent_unit_id)
         if open_tasks
         else [],
-        "can_issue": clerk_here and dossier.status == Status.PROCESSING,
+        "can_issue": services.can_issue_result(user, dossier),
         "can_return": at_center and dossier.status == Status.PROCESSED,
         "can_receive_supplement": at_center and dossier.status == Status.SUPPLEMENT_REQUESTED,
         "can_apologize": leader_here
@@ -316,18 +316,20 @@ def _approve(request: HttpRequest, dossier: Dossier) -> str:
     if data.get("draft_id"):
         draft = Document.objects.filter(pk=data["draft_id"]).first()
     mode = data.get("mode", SignatureMode.PAPER)
-    task = _task(dossier, data)
-    services.approve(
-        actor=request.user, task=task, mode=mode, draft=draft, note=data.get("note", "")
+    services.approve_and_forward(
+        actor=request.user,
+        task=_task(dossier, data),
+        mode=mode,
+        draft=draft,
+        note=data.get("note", ""),
     )
-    services.forward_task(actor=request.user, task=task, note=data.get("note", ""))
     return _("Đã phê duyệt (%(mode)s) và chuyển văn thư.") % {"mode": SignatureMode(mode).label}
 
 
 def _issue(request: HttpRequest, dossier: Dossier) -> str:
     data = request.POST
     signed_on = parse_date(data.get("signed_on", "")) if data.get("signed_on") else None
-    result = services.issue_result(
+    result = services.issue_and_finish(
         actor=request.user,
         dossier=dossier,
         title=data.get("title", ""),
@@ -335,11 +337,6 @@ def _issue(request: HttpRequest, dossier: Dossier) -> str:
         signer_name=data.get("signer_name", ""),
         signed_on=signed_on,
     )
-    clerk_task = Task.objects.filter(
-        dossier=dossier, state=TaskState.ACTIVE, role=Role.CLERK, kind=TaskKind.STEP
-    ).first()
-    if clerk_task is not None and services.can_act_on(request.user, clerk_task):
-        services.forward_task(actor=request.user, task=clerk_task)
     return _("Đã vào sổ: số %(ref)s.") % {"ref": result.reference}
 
 

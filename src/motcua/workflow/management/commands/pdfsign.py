@@ -213,8 +213,9 @@ class Command(BaseCommand):
                 else "—"
             )
             self.stdout.write(f"[{report.field_name}] {report.summary}")
-            self.stdout.write(f"  {_('Người ký')}: {report.signer_name or '—'}")
-            self.stdout.write(f"  {_('Thời điểm ký')}: {moment}")
+            signer_label, time_label = _("Người ký"), _("Thời điểm ký")
+            self.stdout.write(f"  {signer_label}: {report.signer_name or '—'}")
+            self.stdout.write(f"  {time_label}: {moment}")
             for label, value in (
                 (_("Nguyên vẹn"), report.intact),
                 (_("Hợp lệ"), report.valid),
