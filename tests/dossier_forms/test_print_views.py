@@ -342,7 +342,11 @@ def test_refusal_form(staff_client, refused):
         ),
         ("accepted", "02", "hồ sơ chưa có yêu cầu bổ sung, hoàn thiện nào."),
         ("accepted", "03", "hồ sơ không bị từ chối."),
-        ("accepted", "04", "Mẫu số 04 (Văn bản xin lỗi và đề nghị gia hạn"),
+        (
+            "accepted",
+            "04",
+            "(mẫu số 04): đơn vị giải quyết chưa xin lỗi, hẹn lại ngày trả kết quả.",
+        ),
         ("accepted", "07", "Mẫu số 07 (Sổ theo dõi hồ sơ) không được in từ hồ sơ này."),
         ("accepted", "09", "Thông tư số 03/2025/TT-VPCP không có mẫu số 09."),
     ],
@@ -433,9 +437,9 @@ def test_print_views_use_a_fixed_number_of_queries(
     )
     # Session, user, dossier, parties, grants (2), accept event, components, book position,
     # fees, the center's unit name that day and its ancestors (the place name); the HTML page
-    # also counts the online dossiers waiting for the menu's badge.
+    # also counts the online dossiers waiting and the inbox for the menu's badges.
     for dossier in (accepted, big):
-        for url, queries in ((html_url(dossier.code, "01"), 13), (pdf_url(dossier.code, "01"), 12)):
+        for url, queries in ((html_url(dossier.code, "01"), 14), (pdf_url(dossier.code, "01"), 12)):
             with django_assert_num_queries(queries):
                 assert staff_client.get(url).status_code == 200
 
@@ -444,7 +448,7 @@ def test_supplement_and_refusal_views_are_as_lean(
     staff_client, sent_back, refused, django_assert_num_queries
 ):
     # Session, user, dossier, parties, grants (2), the request or refusal, unit name, ancestors
-    # (and the menu's badge on the HTML page).
-    for url, queries in ((html_url(sent_back.code, "02"), 10), (pdf_url(refused.code, "03"), 9)):
+    # (and the menu's two badges on the HTML page).
+    for url, queries in ((html_url(sent_back.code, "02"), 11), (pdf_url(refused.code, "03"), 9)):
         with django_assert_num_queries(queries):
             assert staff_client.get(url).status_code == 200

@@ -142,7 +142,8 @@ def test_printable_forms_follow_what_happened(accepted, sent_back, refused, worl
     def numbers(dossier):
         return [f.number for f in slips.printable_forms(dossier)]
 
-    assert numbers(accepted) == ["01"]
+    # Once accepted, the control sheet (form 06 of TT 03/2025) travels with the file.
+    assert numbers(accepted) == ["01", "06"]
     assert numbers(sent_back) == ["02"]
     assert numbers(refused) == ["03"]
     services.resubmit_dossier(
@@ -152,7 +153,7 @@ def test_printable_forms_follow_what_happened(accepted, sent_back, refused, worl
     )
     services.accept_dossier(actor=world.receptionist, dossier=sent_back)
     sent_back.refresh_from_db()
-    assert numbers(sent_back) == ["01", "02"]
+    assert numbers(sent_back) == ["01", "02", "06"]
 
 
 @pytest.mark.django_db

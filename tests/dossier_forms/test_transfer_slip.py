@@ -205,7 +205,7 @@ def test_units_are_named_as_they_were_on_the_day(linked, world):
 
 
 def test_printable_forms_add_the_transfer_slip_after_the_numbered_forms(linked):
-    assert [f.number for f in slips.printable_forms(linked)] == ["01", PCXL]
+    assert [f.number for f in slips.printable_forms(linked)] == ["01", "06", PCXL]
     assert slips.printable_forms(linked)[-1] is slips.TRANSFER_SLIP.form
 
 
@@ -323,8 +323,8 @@ def test_transfer_slip_views_use_a_fixed_number_of_queries(
     assert Transfer.objects.filter(dossier=other).exclude(slip_number="").count() == 3
     # Session, user, dossier, parties, grants (2), transfers (with their units and the names
     # they carried that day), accept event, the center's unit name that day, its ancestors;
-    # the HTML page also counts the online dossiers waiting for the menu's badge.
+    # the HTML page also counts the online dossiers waiting and the inbox for the menu's badges.
     for dossier in (linked, other):
-        for url, queries in ((html_url(dossier.code), 11), (pdf_url(dossier.code), 10)):
+        for url, queries in ((html_url(dossier.code), 12), (pdf_url(dossier.code), 10)):
             with django_assert_num_queries(queries):
                 assert staff_client.get(url).status_code == 200

@@ -63,7 +63,11 @@ def test_supplement_under_decree_118_restarts_the_time_across_a_holiday(desk):
     adjustment = dossier.clock_adjustments.get()
     assert adjustment.kind == AdjustmentKind.SUPPLEMENT_RESTART and adjustment.rule == "nd118-2025"
     task.refresh_from_db()
-    assert task.paused_at is None and task.started_at == at("2026-05-04", "09:30")
+    # The budget restarts from the completion; the step keeps when the unit first received it.
+    assert task.paused_at is None and task.started_at == at("2026-04-28", "09:05")
+    assert task.due_at == services._calendar(dossier).add_working_hours(
+        at("2026-05-04", "09:30"), task.budget_hours
+    )
     # The restarted time counts for timeliness (it is lawful), unlike an apology.
     assert selectors.legal_due_at(dossier) == at("2026-05-07", "09:30")
 

@@ -1,5 +1,5 @@
-"""PDF of a reception form (A5), drawn with fpdf2 from the same :class:`slips.Slip` the HTML
-print view shows.
+"""PDF of a form (A5, or A4 portrait for the control sheet), drawn with fpdf2 from the same
+:class:`slips.Slip` the HTML print view shows.
 
 The font is Open Sans from the ``ttf-opensans`` package (every Vietnamese letter is in it, and
 the PDF carries a ToUnicode map, so text copied or extracted from it keeps its diacritics).
@@ -20,7 +20,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from . import slips
-from .slips import Fields, Slip, Table, Text
+from .slips import Fields, Paper, Slip, Table, Text
 
 FONT = "OpenSans"
 # fontTools logs every subsetting step at INFO; one PDF would fill the log.
@@ -29,6 +29,9 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 # A5 portrait, in millimetres.
 PAGE_WIDTH, PAGE_HEIGHT = 148.0, 210.0
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 13.0, 11.0, 10.0, 12.0
+# A4 portrait (the control sheet): the page and its margins (left, top, right, bottom).
+PAGES: dict[str, tuple[float, float]] = {Paper.A5: (PAGE_WIDTH, PAGE_HEIGHT), Paper.A4: (210, 297)}
+A4_MARGINS = (20.0, 12.0, 15.0, 14.0)
 LINE = 4.1  # body line height
 BODY_SIZE = 8.6
 SMALL_SIZE = 7.4
@@ -51,25 +54,30 @@ class _SlipPDF(FPDF):
     footer_text = ""
 
     def footer(self) -> None:
-        self.set_xy(MARGIN_LEFT, PAGE_HEIGHT - MARGIN_BOTTOM + 2.5)
+        self.set_xy(self.l_margin, self.h - self.b_margin + 2.5)
         self.set_font(FONT, "I", 6)
         self.set_text_color(60, 60, 60)
         self.multi_cell(self.epw, 2.6, self.footer_text, align="C")
         self.set_text_color(0, 0, 0)
 
-    def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format=(PAGE_WIDTH, PAGE_HEIGHT))
+    def __init__(self, paper: str = Paper.A5) -> None:
+        super().__init__(orientation="P", unit="mm", format=PAGES.get(paper, PAGES[Paper.A5]))
         for style, path in _font_files().items():
             self.add_font(FONT, style, str(path))
-        self.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
-        self.set_auto_page_break(True, MARGIN_BOTTOM)
+        left, top, right, bottom = (
+            A4_MARGINS
+            if paper == Paper.A4
+            else (MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM)
+        )
+        self.set_margins(left, top, right)
+        self.set_auto_page_break(True, bottom)
         self.set_text_color(0, 0, 0)
         self.set_draw_color(0, 0, 0)
 
 
 def render_slip(slip: Slip) -> bytes:
     """The slip as a PDF document (bytes)."""
-    pdf = _SlipPDF()
+    pdf = _SlipPDF(slip.form.paper)
     pdf.footer_text = slip.footer
     pdf.set_title(f"{slip.title} - {slip.dossier_code}")
     pdf.set_subject(slip.reference)
@@ -96,30 +104,32 @@ def render_slip(slip: Slip) -> bytes:
 
 def _corner(pdf: FPDF, slip: Slip) -> None:
     pdf.set_font(FONT, "I", 6.5)
-    pdf.set_xy(MARGIN_LEFT, 4.5)
+    pdf.set_xy(pdf.l_margin, pdf.t_margin - 5.5)
     pdf.cell(pdf.epw, 3, slip.corner, align="R")
 
 
 def _header(pdf: FPDF, slip: Slip) -> None:
     header = slip.header
-    top = MARGIN_TOP
-    left_w = 54.0
+    top = pdf.t_margin
+    left = pdf.l_margin
+    left_w = round(pdf.epw * 54 / 124, 1)  # 54 mm on A5, the same share of a wider page
     gap = 2.0
-    right_x = MARGIN_LEFT + left_w + gap
+    right_x = left + left_w + gap
     right_w = pdf.epw - left_w - gap
 
     # Left: governing body, then the center in bold with a short rule under it.
-    pdf.set_xy(MARGIN_LEFT, top)
-    pdf.set_font(FONT, "", 7.6)
-    pdf.multi_cell(left_w, 3.4, header.governing_body, align="C", new_x=XPos.LEFT)
+    pdf.set_xy(left, top)
+    if header.governing_body:
+        pdf.set_font(FONT, "", 7.6)
+        pdf.multi_cell(left_w, 3.4, header.governing_body, align="C", new_x=XPos.LEFT)
     pdf.set_font(FONT, "B", 7.6)
     pdf.multi_cell(left_w, 3.4, header.office, align="C", new_x=XPos.LEFT)
     rule_y = pdf.get_y() + 0.8
     pdf.set_line_width(0.25)
-    pdf.line(MARGIN_LEFT + left_w * 0.33, rule_y, MARGIN_LEFT + left_w * 0.67, rule_y)
+    pdf.line(left + left_w * 0.33, rule_y, left + left_w * 0.67, rule_y)
     left_bottom = rule_y + 0.8
     if header.number_line:
-        pdf.set_xy(MARGIN_LEFT, rule_y + 1.2)
+        pdf.set_xy(left, rule_y + 1.2)
         pdf.set_font(FONT, "", 7.8)
         pdf.multi_cell(left_w, 3.6, header.number_line, align="C", new_x=XPos.LEFT)
         left_bottom = pdf.get_y()
@@ -139,12 +149,15 @@ def _header(pdf: FPDF, slip: Slip) -> None:
     pdf.multi_cell(right_w, 3.6, header.date_line, align="C", new_x=XPos.LEFT)
     right_bottom = pdf.get_y()
 
-    pdf.set_xy(MARGIN_LEFT, max(left_bottom, right_bottom) + 3.5)
+    pdf.set_xy(left, max(left_bottom, right_bottom) + 3.5)
 
 
 def _title(pdf: FPDF, slip: Slip) -> None:
     pdf.set_font(FONT, "B", 11)
     pdf.multi_cell(pdf.epw, 5.2, slip.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if slip.subtitle:
+        pdf.set_font(FONT, "B", 8.6)
+        pdf.multi_cell(pdf.epw, 4.2, slip.subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if not slip.barcode_modules:
         pdf.set_font(FONT, "B", 9)
         pdf.multi_cell(pdf.epw, 4.6, slip.code_line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -199,7 +212,7 @@ def _codes(pdf: FPDF, slip: Slip) -> None:
 
 
 def _fields(pdf: FPDF, block: Fields) -> None:
-    pdf.set_x(MARGIN_LEFT)
+    pdf.set_x(pdf.l_margin)
     for i, (label, value) in enumerate(block.pairs):
         if i:
             pdf.write(LINE, "    ")
@@ -217,8 +230,10 @@ def _text(pdf: FPDF, block: Text) -> None:
         "note": ("I", SMALL_SIZE, 0.0),
         "quote": ("B", BODY_SIZE, 5.0),
     }.get(block.style, ("", BODY_SIZE, 0.0))
+    if block.style == "heading" and pdf.will_page_break(4 * LINE):
+        pdf.add_page()  # a heading stays with what it introduces
     pdf.set_font(FONT, style, size)
-    pdf.set_x(MARGIN_LEFT + indent)
+    pdf.set_x(pdf.l_margin + indent)
     height = LINE if size == BODY_SIZE else 3.5
     pdf.multi_cell(
         pdf.epw - indent, height, block.text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT
@@ -229,7 +244,7 @@ def _text(pdf: FPDF, block: Text) -> None:
 def _table(pdf: FPDF, block: Table) -> None:
     pdf.set_font(FONT, "", 7.8)
     pdf.set_line_width(0.2)
-    rows = block.rows or (tuple("—" if i == 1 else "" for i in range(len(block.headers))),)
+    empty = [[("—" if i == 1 else "", "L", 1) for i in range(len(block.headers))]]
     with pdf.table(
         col_widths=block.widths,
         text_align=block.align,
@@ -238,18 +253,21 @@ def _table(pdf: FPDF, block: Table) -> None:
         headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
         first_row_as_headings=True,
         width=pdf.epw,
+        align="LEFT",  # from the left margin (centred on the page, it would not be)
     ) as table:
         heading = table.row()
         for text in block.headers:
             heading.cell(text, align="C")
-        for data in rows:
+        for data in block.cells() or empty:
             row = table.row(min_height=block.row_height or None)
-            for text in data:
-                row.cell(text)
+            for text, _align, span in data:
+                row.cell(text, rowspan=span)
     pdf.ln(1.2)
 
 
 def _signatures(pdf: FPDF, slip: Slip) -> None:
+    if not slip.signatures and slip.recipients is None:
+        return
     needed = 30.0
     if pdf.will_page_break(needed):
         pdf.add_page()
@@ -257,9 +275,17 @@ def _signatures(pdf: FPDF, slip: Slip) -> None:
     top = pdf.get_y()
     count = len(slip.signatures)
     column = pdf.epw / 2
+    if slip.recipients is not None:
+        # Nơi nhận, on the left of the signer's block (NĐ 30/2020 layout).
+        pdf.set_xy(pdf.l_margin, top)
+        pdf.set_font(FONT, "BI", 7.6)
+        pdf.multi_cell(column, 3.6, slip.recipients.title, align="L", new_x=XPos.LEFT)
+        pdf.set_font(FONT, "", 7)
+        for line in slip.recipients.lines:
+            pdf.multi_cell(column - 4, 3.2, line, align="L", new_x=XPos.LEFT)
     for i, sign in enumerate(slip.signatures):
         # One signature sits on the right, as the signer's block of an official letter does.
-        x = MARGIN_LEFT + column * (i if count > 1 else 1)
+        x = pdf.l_margin + column * (i if count > 1 else 1)
         pdf.set_xy(x, top)
         pdf.set_font(FONT, "B", 8)
         pdf.multi_cell(column, 3.6, sign.title, align="C", new_x=XPos.LEFT)

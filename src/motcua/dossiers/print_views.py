@@ -1,10 +1,12 @@
-"""Printable forms of a dossier (A5 page and PDF: forms 01–03 of its set, and the transfer slip
-``PCXL`` of NĐ 118/2025 Art 20) and the tracking book (page and XLSX).
+"""Printable forms of a dossier (a page and a PDF: forms 01–04, the stop notice and the control
+sheet of its set, and the transfer slip ``PCXL`` of NĐ 118/2025 Art 20) and the tracking book
+(page and XLSX).
 
-Thin: what a form shows is decided in ``slips``, what the book holds in ``ledger``. Staff who
-can work at the dossier's receiving center, or who hold a role over its competent unit, may
-print; anyone else gets a 403. An unknown code, or a form that does not apply to the dossier,
-is a 404 that says why, in Vietnamese.
+Thin: what a form shows is decided in ``slips`` (and ``workflow.slips`` for the forms of the
+processing), what the book holds in ``ledger``. Staff who can work at the dossier's receiving
+center, or who hold a role over its competent unit or over a unit that held one of its steps,
+may print (``slips.can_print``); anyone else gets a 403. An unknown code, or a form that does
+not apply to the dossier, is a 404 that says why, in Vietnamese.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def _slip_for(request: Any, code: str, number: str) -> slips.Slip | HttpResponse
 
 @require_GET
 def slip(request: Any, code: str, number: str) -> HttpResponse:
-    """The form as an A5 page to print from the browser."""
+    """The form as a page (A5, or A4 for the control sheet) to print from the browser."""
     result = _slip_for(request, code, number)
     if isinstance(result, HttpResponse):
         return result
@@ -88,7 +90,7 @@ def slip(request: Any, code: str, number: str) -> HttpResponse:
 
 @require_GET
 def slip_pdf(request: Any, code: str, number: str) -> HttpResponse:
-    """The same form as an A5 PDF (opened in the browser, saved under a telling name)."""
+    """The same form as a PDF (opened in the browser, saved under a telling name)."""
     result = _slip_for(request, code, number)
     if isinstance(result, HttpResponse):
         return result

@@ -12,7 +12,9 @@ The builders (:func:`build_slip`) gather, for one dossier, exactly what a form p
 a :class:`Slip`: a header, a title, a body of :class:`Fields`, :class:`Text` and
 :class:`Table` blocks, signatures, and for the receipt a barcode and a QR code. The HTML print
 view (``templates/dossiers/slips/slip.html``) and the PDF (``pdf.py``) both render that one
-structure, so the two cannot drift apart.
+structure, so the two cannot drift apart. The forms of the processing (the apology, the stop
+notice, the control sheet: :data:`PROCESSING`) are built from the workflow's records by
+``motcua.workflow.slips``, which ``build_slip`` imports when asked for one.
 
 The text of a form is a legal document in Vietnamese: it goes through gettext like every other
 user-facing string, but is built under :data:`FORMS_LANGUAGE` whatever the language of the
@@ -85,6 +87,7 @@ class FormKind(enum.StrEnum):
 
 class Paper(enum.StrEnum):
     A5 = "A5"
+    A4 = "A4"  # portrait: the control sheet, a long table
     A4_LANDSCAPE = "A4 landscape"
 
 
@@ -155,7 +158,7 @@ FORM_SETS: dict[str, FormSetDef] = {
             FormDef(
                 FormKind.APOLOGY, "04", gettext_lazy("Phiếu xin lỗi và hẹn lại ngày trả kết quả")
             ),
-            FormDef(FormKind.CONTROL, "05", _CONTROL_TITLE),
+            FormDef(FormKind.CONTROL, "05", _CONTROL_TITLE, Paper.A4),
             FormDef(FormKind.LEDGER, "06", _LEDGER_TITLE, Paper.A4_LANDSCAPE),
         ),
     ),
@@ -174,7 +177,7 @@ FORM_SETS: dict[str, FormSetDef] = {
                 gettext_lazy("Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"),
             ),
             FormDef(FormKind.STOP, "05", gettext_lazy("Thông báo dừng giải quyết hồ sơ")),
-            FormDef(FormKind.CONTROL, "06", _CONTROL_TITLE),
+            FormDef(FormKind.CONTROL, "06", _CONTROL_TITLE, Paper.A4),
             FormDef(FormKind.LEDGER, "07", _LEDGER_TITLE, Paper.A4_LANDSCAPE),
         ),
     ),
@@ -182,6 +185,8 @@ FORM_SETS: dict[str, FormSetDef] = {
 
 # The forms of the sets this module can print for one dossier.
 PRINTABLE = (FormKind.RECEIPT, FormKind.SUPPLEMENT, FormKind.REFUSAL)
+# The forms of the processing, built by ``motcua.workflow.slips`` from its records.
+PROCESSING = (FormKind.APOLOGY, FormKind.STOP, FormKind.CONTROL)
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,22 @@ TRANSFER_SLIP = DecreeFormDef(
 )
 
 
+# TT 01/2018 has no stop notice (NĐ 61/2018 named none; TT 03/2025 added Mẫu 05): a dossier of
+# that set prints the same notice under this neutral title, with no form number, addressed by
+# the short code ``TBDGQ`` (inferred, docs/forms.md).
+UNNUMBERED_STOP_NOTICE = FormDef(
+    FormKind.STOP,
+    "TBDGQ",
+    gettext_lazy("Thông báo dừng giải quyết hồ sơ"),
+    slug="thong-bao-dung-giai-quyet",
+)
+
+
+def stop_notice_form(definitions: FormSetDef) -> FormDef:
+    """The stop notice of a set: its numbered form, else :data:`UNNUMBERED_STOP_NOTICE`."""
+    return definitions.form(FormKind.STOP) or UNNUMBERED_STOP_NOTICE
+
+
 def form_set(key: str) -> FormSetDef:
     return FORM_SETS[key]
 
@@ -262,6 +283,11 @@ class Table:
     widths: tuple[float, ...]  # relative
     align: tuple[str, ...]  # "L", "C" per column
     row_height: float = 0.0  # mm, the least height of a body row (room to sign in), 0: any
+    # Rows printed as groups (the control sheet's "Giao" / "Nhận" pairs): the number of rows in
+    # each group, in order. The columns in ``merged`` span their group: the group's first row
+    # gives their text. Empty: every row stands alone.
+    groups: tuple[int, ...] = ()
+    merged: tuple[int, ...] = ()
     kind: str = "table"
 
     def css_row_height(self) -> str:
@@ -274,9 +300,26 @@ class Table:
         total = sum(self.widths) or 1
         return [f"{100 * w / total:.2f}%" for w in self.widths]
 
-    def cells(self) -> list[list[tuple[str, str]]]:
-        """Each row as (text, alignment) pairs, for templates."""
-        return [list(zip(row, self.align, strict=False)) for row in self.rows]
+    def cells(self) -> list[list[tuple[str, str, int]]]:
+        """Each row as (text, alignment, rows spanned) triples, without the cells a merged
+        cell above covers (for the template and the PDF alike)."""
+        spans = [1] * len(self.rows)
+        covered = [False] * len(self.rows)
+        start = 0
+        for size in self.groups:
+            if size > 1 and start < len(self.rows):
+                spans[start] = min(size, len(self.rows) - start)
+                for i in range(start + 1, start + spans[start]):
+                    covered[i] = True
+            start += size
+        return [
+            [
+                (text, align, spans[r] if column in self.merged else 1)
+                for column, (text, align) in enumerate(zip(row, self.align, strict=False))
+                if not (covered[r] and column in self.merged)
+            ]
+            for r, row in enumerate(self.rows)
+        ]
 
 
 Block = Fields | Text | Table
@@ -287,6 +330,14 @@ class Signature:
     title: str
     hint: str
     name: str
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """The "Nơi nhận:" block of an official letter: its heading and one line per recipient."""
+
+    title: str
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -319,6 +370,8 @@ class Slip:
     # Several slips of one form for the dossier (supplement requests): which one, of how many.
     variant: int = 1
     variants: int = 1
+    subtitle: str = ""  # trích yếu under the title ("Về việc …"), for the letters
+    recipients: Recipients | None = None  # Nơi nhận, left of a single signature
 
     @property
     def footer(self) -> str:
@@ -349,6 +402,7 @@ class Slip:
             self.header.motto,
             self.header.date_line,
             self.title,
+            self.subtitle,
             self.code_line,
         ]
         for block in self.body:
@@ -359,6 +413,8 @@ class Slip:
             else:
                 parts.extend(block.headers)
                 parts.extend(" ".join(row) for row in block.rows)
+        if self.recipients is not None:
+            parts.extend([self.recipients.title, *self.recipients.lines])
         for sign in self.signatures:
             parts.extend([sign.title, sign.hint, sign.name])
         parts.append(self.footer)
@@ -516,40 +572,61 @@ def load_dossier(code: str) -> Dossier | None:
 
 
 def can_print(user: Any, dossier: Dossier) -> bool:
-    """Staff who can work at the dossier's receiving center, or who hold a role over its
-    competent unit, print its forms."""
+    """Staff who can work at the dossier's receiving center, who hold a role over its
+    competent unit, or over a unit that holds or held one of its steps or consultations (a
+    task that has started: a step still to come is not enough), print its forms."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if any(grant.unit.contains(dossier.competent_unit) for grant in grants_for(user)):
+    grants = grants_for(user)
+    if any(grant.unit.contains(dossier.competent_unit) for grant in grants):
         return True
-    return can_work_at_center(user, dossier.receiving_center)
+    if can_work_at_center(user, dossier.receiving_center):
+        return True
+    paths = {grant.unit.path for grant in grants if grant.unit.path}
+    if not paths:
+        return False
+    from motcua.workflow.models import Task  # lazy: the workflow app imports this one
+
+    within = Q()
+    for path in paths:
+        within |= Q(unit__path__startswith=path)
+    return Task.objects.filter(dossier=dossier, started_at__isnull=False).filter(within).exists()
 
 
 def printable_forms(dossier: Dossier) -> list[FormDef]:
-    """The forms that apply to ``dossier`` now, in number order, the transfer slip (PCXL)
-    last (for the links a dossier page shows). One query."""
+    """The forms that apply to ``dossier`` now, in number order, then the unnumbered ones:
+    the transfer slip (PCXL) and, for a TT 01/2018 dossier, the stop notice (TBDGQ) (for the
+    links a dossier page shows). One query."""
+    from motcua.workflow.models import Apology, StopNotice  # lazy: workflow imports dossiers
+
     definitions = FORM_SETS[dossier.form_set]
-    supplement, refusal, transfer = Dossier.objects.filter(pk=dossier.pk).annotate(
+    supplement, refusal, transfer, apology, stop = Dossier.objects.filter(pk=dossier.pk).annotate(
         has_supplement=Exists(SupplementRequest.objects.filter(dossier=OuterRef("pk"))),
         has_refusal=Exists(Refusal.objects.filter(dossier=OuterRef("pk"))),
         has_transfer_slip=Exists(
             Transfer.objects.filter(dossier=OuterRef("pk")).exclude(slip_number="")
         ),
-    ).values_list("has_supplement", "has_refusal", "has_transfer_slip").first() or (
-        False,
-        False,
-        False,
-    )
-    kinds = []
+        has_apology=Exists(Apology.objects.filter(dossier=OuterRef("pk"))),
+        has_stop_notice=Exists(StopNotice.objects.filter(dossier=OuterRef("pk"))),
+    ).values_list(
+        "has_supplement", "has_refusal", "has_transfer_slip", "has_apology", "has_stop_notice"
+    ).first() or (False, False, False, False, False)
+    forms: list[FormDef | None] = []
     if dossier.accepted_at is not None:
-        kinds.append(FormKind.RECEIPT)
+        # The control sheet is opened at reception and travels with the file.
+        forms += [definitions.form(FormKind.RECEIPT), definitions.form(FormKind.CONTROL)]
     if supplement:
-        kinds.append(FormKind.SUPPLEMENT)
+        forms.append(definitions.form(FormKind.SUPPLEMENT))
     if refusal:
-        kinds.append(FormKind.REFUSAL)
-    forms = [definitions.form(kind) for kind in kinds]
+        forms.append(definitions.form(FormKind.REFUSAL))
+    if apology:
+        forms.append(definitions.form(FormKind.APOLOGY))
+    unnumbered = [TRANSFER_SLIP.form] if transfer else []
+    if stop:
+        stop_form = stop_notice_form(definitions)
+        (unnumbered if stop_form is UNNUMBERED_STOP_NOTICE else forms).append(stop_form)
     numbered = sorted((f for f in forms if f is not None), key=lambda f: f.number)
-    return [*numbered, TRANSFER_SLIP.form] if transfer else numbered
+    return [*numbered, *unnumbered]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,18 +640,27 @@ def build_slip(dossier: Dossier, number: str, *, request_index: int | None = Non
     of a single dossier, or does not apply to this dossier (a receipt before acceptance, a
     refusal slip for a dossier that was not refused, …). ``request_index`` picks a
     supplement request (1 = the first); the latest by default. ``number`` may also be the
-    transfer slip's short number (``PCXL``), whatever the dossier's set.
+    transfer slip's short number (``PCXL``), whatever the dossier's set, or ``TBDGQ``, the
+    stop notice of a set without one. The forms of the processing (apology, stop notice,
+    control sheet) are built by ``motcua.workflow.slips``.
     """
     definitions = FORM_SETS[dossier.form_set]
     if number == TRANSFER_SLIP.form.number:
         with translation.override(FORMS_LANGUAGE):
             return _transfer(dossier, definitions)
     form = definitions.by_number(number)
+    if form is None and number == stop_notice_form(definitions).number:
+        form = UNNUMBERED_STOP_NOTICE
     if form is None:
         raise SlipNotAvailable(
             _("%(circular)s không có mẫu số %(number)s.")
             % {"circular": definitions.circular, "number": number}
         )
+    if form.kind in PROCESSING:
+        from motcua.workflow import slips as processing  # lazy: workflow imports dossiers
+
+        with translation.override(FORMS_LANGUAGE):
+            return processing.build_slip(dossier, definitions, form)
     if form.kind not in PRINTABLE:
         raise SlipNotAvailable(
             _("Mẫu số %(number)s (%(title)s) không được in từ hồ sơ này.")

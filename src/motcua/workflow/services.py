@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import BudgetUnit
@@ -254,9 +254,13 @@ def plan_route(
     ]
 
 
-def _schedule(task: Task, start: dt.datetime, calendar: WorkingCalendar) -> None:
-    """Give an opening task its due moment and the sweeper its first look (the warning)."""
-    task.started_at = start
+def _schedule(
+    task: Task, start: dt.datetime, calendar: WorkingCalendar, *, restart: bool = False
+) -> None:
+    """Give an opening task its due moment and the sweeper its first look (the warning). A
+    restarted task (supplement under NĐ 118) keeps the moment it was first received."""
+    if not restart or task.started_at is None:
+        task.started_at = start
     task.due_at = calendar.add_working_hours(start, task.budget_hours)
     lead = rules.warning_lead_hours(task.budget_hours)
     task.next_check_at = calendar.add_working_hours(start, task.budget_hours - lead)
@@ -590,7 +594,7 @@ def ask_opinions(
             kind=TaskKind.CONSULTATION,
             parent=task,
             position=task.position,
-            name=_("Cho ý kiến: %(step)s") % {"step": task.name},
+            name=_consultation_name(task),
             role=Role.SPECIALIST,
             unit=request.unit,
             is_external=True,
@@ -615,6 +619,12 @@ def ask_opinions(
         },
     )
     return created
+
+
+def _consultation_name(task: Task) -> str:
+    # Stored data: always in Vietnamese, whatever language the officer's screen uses.
+    with translation.override("vi"):
+        return _("Cho ý kiến: %(step)s") % {"step": task.name}
 
 
 def _holder_of_consultation(user: Any, task: Task) -> bool:
@@ -1049,7 +1059,7 @@ def _resume_open_tasks(
         dossier=dossier, state=TaskState.ACTIVE, paused_at__isnull=False
     ):
         if restart:
-            _schedule(task, at, calendar)
+            _schedule(task, at, calendar, restart=True)
         else:
             assert task.due_at is not None and task.paused_at is not None
             waited = calendar.working_time_between(task.paused_at, at)
