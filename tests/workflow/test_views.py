@@ -109,3 +109,16 @@ def test_the_page_and_the_inbox_have_a_fixed_number_of_queries(
     with django_assert_max_num_queries(40):
         assert client.get(f"/workspace/xu-ly/{dossiers[0].code}/").status_code == 200
     assert Task.objects.filter(state=TaskState.ACTIVE).count() == 6
+
+
+def test_the_counter_officer_sees_results_waiting_to_be_returned(desk, client):
+    from .test_journey import process_to_result
+
+    dossier = receive(desk.world, at("2026-03-02", "09:15"))
+    html = page(client, desk.world.receptionist, "/workspace/xu-ly/")
+    assert 'data-testid="to-return"' not in html
+    process_to_result(desk, dossier)
+    html = page(client, desk.world.receptionist, "/workspace/xu-ly/")
+    assert 'data-testid="to-return"' in html and dossier.code in html
+    # Officers who do not receive at that center do not get the list.
+    assert 'data-testid="to-return"' not in page(client, desk.leader, "/workspace/xu-ly/")

@@ -220,3 +220,18 @@ def on_the_spot_task(user: Any, dossier: Dossier) -> Task | None:
         if can_act_on(user, task):
             return task
     return None
+
+
+def results_to_return(user: Any) -> QuerySet[Dossier]:
+    """Processed dossiers (status 9) waiting at the centers where ``user`` receives, oldest
+    first: the counter officer's side of the inbox."""
+    from motcua.dossiers.selectors import reception_centers
+    from motcua.dossiers.status import Status
+
+    return (
+        Dossier.objects.filter(
+            status=Status.PROCESSED, receiving_center__in=reception_centers(user).values("pk")
+        )
+        .select_related("procedure_version")
+        .order_by("due_at", "pk")
+    )

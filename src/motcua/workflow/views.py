@@ -64,6 +64,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "can_see_unit": has_capability(request.user, Capability.ASSIGN_DOSSIERS),
         "marks": rules.Urgency.choices,
         "workload": selectors.workload(request.user) if unit_scope else [],
+        "to_return": list(selectors.results_to_return(request.user)[:PAGE_SIZE])
+        if has_capability(request.user, Capability.RECEIVE_DOSSIERS)
+        else [],
     }
     return render(request, "workflow/inbox.html", context)
 
