@@ -4,6 +4,7 @@ the apology (form 04) limits, closing of dossiers not completed in time."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -154,6 +155,10 @@ def test_a_financial_obligation_moves_the_appointment_by_the_working_time_waited
     assert dossier.status == Status.PROCESSING
     # One working day (8 h) waited: the appointment moves by one working day.
     assert before == at("2026-03-05", "09:00") and dossier.due_at == at("2026-03-06", "09:00")
+    # The day waited for the payment is not time the commune held the file.
+    held = selectors.held_time_by_unit(dossier, now=at("2026-03-03", "11:00"))
+    # Leader 09:00–09:05, specialist 09:05 → 10:00 then 10:00 (next day) → 11:00.
+    assert [row["hours"] for row in held] == [Decimal("2.00")]
 
 
 # -- apology (form 04) --------------------------------------------------------------------

@@ -155,15 +155,37 @@ def held_time_by_unit(
     ``tasks``: the dossier's route when the caller has it already."""
     now = now or timezone.now()
     calendar = calendar_for(dossier.receiving_center)
+    waits = _waiting_intervals(dossier, now)
     totals: dict[int, dict[str, Any]] = {}
     for task in tasks if tasks is not None else route(dossier):
         if task.kind != TaskKind.STEP or task.started_at is None:
             continue
-        end = task.finished_at or now
-        hours = Decimal(calendar.working_time_between(task.started_at, end).total_seconds()) / 3600
+        start, end = task.started_at, task.finished_at or now
+        held = calendar.working_time_between(start, end)
+        # Time spent waiting for the citizen (supplement, payment) is not the unit's.
+        for wait_start, wait_end in waits:
+            lo, hi = max(start, wait_start), min(end, wait_end)
+            if lo < hi:
+                held -= calendar.working_time_between(lo, hi)
+        hours = Decimal(held.total_seconds()) / 3600
         entry = totals.setdefault(task.unit_id, {"unit": task.unit, "hours": Decimal(0)})
         entry["hours"] += hours
     return [{**e, "hours": e["hours"].quantize(Decimal("0.01"))} for e in totals.values()]
+
+
+def _waiting_intervals(dossier: Dossier, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """When the dossier waited for the applicant during processing."""
+    from .models import FinancialObligation
+
+    waits = [
+        (request.created_at, request.completed_at or now)
+        for request in dossier.supplement_requests.filter(at_reception=False)
+    ]
+    waits += [
+        (row.requested_at, row.settled_at or now)
+        for row in FinancialObligation.objects.filter(dossier=dossier)
+    ]
+    return waits
 
 
 def finished_at(dossier: Dossier) -> dt.datetime | None:
