@@ -335,3 +335,19 @@ def test_a_sent_notification_is_not_sent_again(recorder: Recorder):
     assert notification.state == NotificationState.SENT
     assert deliver_due(at(3600)) == 0
     assert recorder.sent == [notification.key]
+
+
+@pytest.mark.django_db
+def test_enqueue_many_inserts_once_per_key_and_skips_missing_recipients():
+    from motcua.notifications.models import Notification
+    from motcua.notifications.services import enqueue_many
+
+    messages = [
+        {"key": "k:1", "channel": "email", "recipient": "a@example.vn", "body": "Một"},
+        {"key": "k:2", "channel": "email", "recipient": "", "body": "Không ai nhận"},
+    ]
+    assert enqueue_many(messages=messages) == 1
+    assert enqueue_many(messages=messages) == 1  # the same key again: skipped by the index
+    assert list(Notification.objects.values_list("key", "body")) == [("k:1", "Một")]
+    with pytest.raises(ValueError):
+        enqueue_many(messages=[{"key": "k:3", "channel": "fax", "recipient": "x", "body": "x"}])

@@ -100,6 +100,44 @@ def enqueue(
         return Notification.objects.get(key=key)
 
 
+def enqueue_many(
+    *,
+    messages: list[dict[str, Any]],
+    dossier: Any = None,
+    available_at: dt.datetime | None = None,
+) -> int:
+    """Put several messages in the outbox in one insert; a key used before is skipped (the
+    unique index decides, so two workers enqueuing the same keys add each message once).
+    Each message is a dict with ``key``, ``channel``, ``recipient``, ``subject``, ``body`` and
+    optionally ``user``; those without a recipient are dropped. Returns how many were given to
+    the insert (skipped duplicates included)."""
+    rows = []
+    for message in messages:
+        recipient = (message.get("recipient") or "").strip()
+        if not recipient:
+            continue
+        if message["channel"] not in NotificationChannel.values:
+            raise ValueError(f"unknown notification channel {message['channel']!r}")
+        key = message["key"].strip()
+        if not key or len(key) > _KEY_LENGTH or len(recipient) > _RECIPIENT_LENGTH:
+            raise ValueError("a notification key or recipient that cannot be stored")
+        rows.append(
+            Notification(
+                key=key,
+                channel=message["channel"],
+                recipient=recipient,
+                subject=_shorten(" ".join(message.get("subject", "").split()), _SUBJECT_LENGTH),
+                body=message["body"],
+                dossier=dossier,
+                user=message.get("user"),
+                next_attempt_at=available_at or timezone.now(),
+            )
+        )
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def _shorten(text: str, limit: int) -> str:
     # A subject is a courtesy line; a too long one is cut rather than failing the change that
     # sends it.

@@ -124,19 +124,21 @@ def citizen(dossier: Dossier, kind: str, *, sequence: int | None = None, **extra
 
 
 def officers(users: Any, *, key: str, subject: str, body: str, dossier: Dossier) -> int:
-    """E-mail officers (warnings, escalations); one message per officer and key."""
-    from motcua.notifications.services import enqueue
+    """E-mail officers (warnings, escalations); one message per officer and key, all in one
+    insert."""
+    from motcua.notifications.services import enqueue_many
 
-    sent = 0
-    for user in users:
-        if enqueue(
-            key=f"{key}:user:{user.pk}",
-            channel="email",
-            recipient=user.email,
-            subject=subject,
-            body=body,
-            dossier=dossier,
-            user=user,
-        ):
-            sent += 1
-    return sent
+    return enqueue_many(
+        messages=[
+            {
+                "key": f"{key}:user:{user.pk}",
+                "channel": "email",
+                "recipient": user.email,
+                "subject": subject,
+                "body": body,
+                "user": user,
+            }
+            for user in users
+        ],
+        dossier=dossier,
+    )

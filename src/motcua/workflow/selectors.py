@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from motcua.core.calendar import WorkingCalendar, calendar_for
 from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.organization.models import Unit
 from motcua.organization.permissions import Capability, grants_for, units_with_capability
 
 from . import rules
@@ -20,12 +21,21 @@ from .rules import Urgency
 
 
 def _holder_condition(user: Any) -> Q:
-    """Tasks a user holds: assigned to them, or unassigned in a unit where they have the role."""
+    """Tasks a user holds: assigned to them, or unassigned in a unit where they have the role.
+
+    Each role's units are given as a subquery of unit ids (not a join on the unit's path), so
+    the partial index on (unit, role, due_at) narrows the pool to the user's own units instead
+    of every open step of that role in the province (docs/benchmarks.md)."""
     condition = Q(assignee=user)
+    paths_by_role: dict[str, set[str]] = {}
     for grant in grants_for(user):
-        condition |= Q(
-            assignee__isnull=True, role=grant.role, unit__path__startswith=grant.unit.path
-        )
+        paths_by_role.setdefault(grant.role, set()).add(grant.unit.path)
+    for role, paths in paths_by_role.items():
+        in_scope = Q()
+        for path in paths:
+            in_scope |= Q(path__startswith=path)
+        units = Unit.objects.filter(in_scope).values("pk")
+        condition |= Q(assignee__isnull=True, role=role, unit_id__in=units)
     return condition
 
 

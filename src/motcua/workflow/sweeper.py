@@ -47,15 +47,25 @@ def sweep_tasks(*, now: dt.datetime, batch: int = 500) -> int:
         .values_list("pk", "next_check_at")[:batch]
     )
     acted = 0
+    people = _People(timezone.localdate())  # leaders and managers, looked up once per pass
     for pk, seen in due:
         with transaction.atomic():
-            if _check_task(pk, seen, now):
+            if _check_task(pk, seen, now, people):
                 acted += 1
     return acted
 
 
-def _check_task(pk: int, seen: dt.datetime | None, now: dt.datetime) -> bool:
-    task = Task.objects.select_related("dossier__receiving_center", "unit", "assignee").get(pk=pk)
+def _check_task(pk: int, seen: dt.datetime | None, now: dt.datetime, people: _People) -> bool:
+    # A row another worker holds is skipped (PostgreSQL), not waited for; the conditional
+    # update below is the claim on every database.
+    task = (
+        Task.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("dossier__receiving_center", "unit", "assignee")
+        .filter(pk=pk, next_check_at=seen)
+        .first()
+    )
+    if task is None:
+        return False
     fields: dict[str, Any] = {}
     act = None
     if task.state != TaskState.ACTIVE or task.paused_at is not None or task.due_at is None:
@@ -68,10 +78,24 @@ def _check_task(pk: int, seen: dt.datetime | None, now: dt.datetime) -> bool:
     if not Task.objects.filter(pk=pk, next_check_at=seen).update(**fields):
         return False
     if act == "warn":
-        _warn(task)
+        _warn(task, people)
     elif act == "escalate":
-        _escalate(task)
+        _escalate(task, people)
     return act is not None
+
+
+class _People:
+    """Holders of a role over a unit on one day, memoised for one pass of the sweeper."""
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+        self._found: dict[tuple[str, int], list[User]] = {}
+
+    def holding(self, role: str, unit: Unit) -> list[User]:
+        key = (role, unit.pk)
+        if key not in self._found:
+            self._found[key] = _holders(role, unit, self.day)
+        return self._found[key]
 
 
 def _holders(role: str, unit: Unit, day: dt.date) -> list[User]:
@@ -85,10 +109,9 @@ def _moment(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
-def _warn(task: Task) -> None:
-    day = timezone.localdate()
-    holders = [task.assignee] if task.assignee else _holders(task.role, task.unit, day)
-    leaders = _holders(Role.LEADER, task.unit, day)
+def _warn(task: Task, people: _People) -> None:
+    holders = [task.assignee] if task.assignee else people.holding(task.role, task.unit)
+    leaders = people.holding(Role.LEADER, task.unit)
     with override("vi"):
         subject = _("Sắp đến hạn: hồ sơ %(code)s, bước “%(step)s”") % {
             "code": task.dossier.code,
@@ -108,11 +131,10 @@ def _warn(task: Task) -> None:
     )
 
 
-def _escalate(task: Task) -> None:
-    day = timezone.localdate()
+def _escalate(task: Task, people: _People) -> None:
     holders = [task.assignee] if task.assignee else []
-    leaders = _holders(Role.LEADER, task.unit, day)
-    managers = _holders(Role.CENTER_MANAGER, task.dossier.receiving_center.unit, day)
+    leaders = people.holding(Role.LEADER, task.unit)
+    managers = people.holding(Role.CENTER_MANAGER, task.dossier.receiving_center.unit)
     with override("vi"):
         subject = _("Quá hạn: hồ sơ %(code)s, bước “%(step)s”") % {
             "code": task.dossier.code,
