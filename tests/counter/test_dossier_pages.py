@@ -188,7 +188,7 @@ def test_the_list_is_paginated_and_its_query_count_pinned(
 ):
     for i in range(3):
         counter_dossier(world, at=MONDAY + dt.timedelta(minutes=i))
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(9) as few:
         lan.get(LIST)
     for i in range(3, 30):
         counter_dossier(world, at=MONDAY + dt.timedelta(minutes=i))

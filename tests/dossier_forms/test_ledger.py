@@ -314,11 +314,11 @@ def test_book_page_queries_do_not_grow_with_the_book(
     url = reverse("dossier_print:ledger")
     # Session, user, grants (2), centers for the choices, units for the choices, the scope,
     # the permission check; then dossiers, parties, transfers, events.
-    with django_assert_num_queries(13):  # incl. the menu's two badges (waiting, inbox)
+    with django_assert_num_queries(14):  # incl. the menu's badges (waiting; inbox: 2)
         staff_client.get(url, params)
     for minute in range(10):
         receive(world, at=dt.datetime(2026, 3, 20, 8, minute, tzinfo=VN))
-    with django_assert_num_queries(13):  # incl. the menu's two badges (waiting, inbox)
+    with django_assert_num_queries(14):  # incl. the menu's badges (waiting; inbox: 2)
         assert len(staff_client.get(url, params).context["rows"]) == 15
 
 

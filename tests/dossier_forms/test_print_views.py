@@ -439,7 +439,7 @@ def test_print_views_use_a_fixed_number_of_queries(
     # fees, the center's unit name that day and its ancestors (the place name); the HTML page
     # also counts the online dossiers waiting and the inbox for the menu's badges.
     for dossier in (accepted, big):
-        for url, queries in ((html_url(dossier.code, "01"), 14), (pdf_url(dossier.code, "01"), 12)):
+        for url, queries in ((html_url(dossier.code, "01"), 15), (pdf_url(dossier.code, "01"), 12)):
             with django_assert_num_queries(queries):
                 assert staff_client.get(url).status_code == 200
 
@@ -449,6 +449,6 @@ def test_supplement_and_refusal_views_are_as_lean(
 ):
     # Session, user, dossier, parties, grants (2), the request or refusal, unit name, ancestors
     # (and the menu's two badges on the HTML page).
-    for url, queries in ((html_url(sent_back.code, "02"), 11), (pdf_url(refused.code, "03"), 9)):
+    for url, queries in ((html_url(sent_back.code, "02"), 12), (pdf_url(refused.code, "03"), 9)):
         with django_assert_num_queries(queries):
             assert staff_client.get(url).status_code == 200

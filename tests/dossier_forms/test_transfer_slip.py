@@ -325,6 +325,6 @@ def test_transfer_slip_views_use_a_fixed_number_of_queries(
     # they carried that day), accept event, the center's unit name that day, its ancestors;
     # the HTML page also counts the online dossiers waiting and the inbox for the menu's badges.
     for dossier in (linked, other):
-        for url, queries in ((html_url(dossier.code), 12), (pdf_url(dossier.code), 10)):
+        for url, queries in ((html_url(dossier.code), 13), (pdf_url(dossier.code), 10)):
             with django_assert_num_queries(queries):
                 assert staff_client.get(url).status_code == 200

@@ -104,9 +104,9 @@ def test_the_page_and_the_inbox_have_a_fixed_number_of_queries(
     dossiers = [receive(desk.world, at("2026-03-02", f"09:{m:02d}")) for m in range(6)]
     client.force_login(desk.leader)
     client.get("/workspace/xu-ly/")  # warm the calendar
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get("/workspace/xu-ly/").status_code == 200
-    with django_assert_max_num_queries(42):  # incl. the waiting intervals (supplements, payments)
+    with django_assert_max_num_queries(43):  # incl. the waiting intervals (supplements, payments)
         assert client.get(f"/workspace/xu-ly/{dossiers[0].code}/").status_code == 200
     assert Task.objects.filter(state=TaskState.ACTIVE).count() == 6
 

@@ -447,6 +447,14 @@ class SupplementRequest(models.Model):
         ordering = ["dossier", "created_at"]
         verbose_name = _("phiếu yêu cầu bổ sung")
         verbose_name_plural = pgettext_lazy("plural", "phiếu yêu cầu bổ sung")
+        indexes = [
+            # The sweeper's lookup of requests whose completion period ran out.
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(completed_at__isnull=True, at_reception=False),
+                name="dossiers_supplement_expiry",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

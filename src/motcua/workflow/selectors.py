@@ -23,20 +23,34 @@ from .rules import Urgency
 def _holder_condition(user: Any) -> Q:
     """Tasks a user holds: assigned to them, or unassigned in a unit where they have the role.
 
-    Each role's units are given as a subquery of unit ids (not a join on the unit's path), so
-    the partial index on (unit, role, due_at) narrows the pool to the user's own units instead
-    of every open step of that role in the province (docs/benchmarks.md)."""
+    Each role's subtree is resolved to a list of unit ids first (one query, kept on the user
+    object for the request), so the partial index on (unit, role, due_at) takes
+    ``unit_id = ANY(…) AND role = …``. A join or a subquery on the unit's path made PostgreSQL
+    read every open step of that role in the province instead (docs/benchmarks.md)."""
     condition = Q(assignee=user)
+    for role, ids in _pool_units(user).items():
+        if ids:
+            condition |= Q(assignee__isnull=True, role=role, unit_id__in=ids)
+    return condition
+
+
+def _pool_units(user: Any) -> dict[str, list[int]]:
+    cached = getattr(user, "_motcua_pool_units", None)
+    if cached is not None:
+        return cached
     paths_by_role: dict[str, set[str]] = {}
     for grant in grants_for(user):
         paths_by_role.setdefault(grant.role, set()).add(grant.unit.path)
-    for role, paths in paths_by_role.items():
+    found: dict[str, list[int]] = {}
+    if paths_by_role:
         in_scope = Q()
-        for path in paths:
+        for path in set().union(*paths_by_role.values()):
             in_scope |= Q(path__startswith=path)
-        units = Unit.objects.filter(in_scope).values("pk")
-        condition |= Q(assignee__isnull=True, role=role, unit_id__in=units)
-    return condition
+        units = list(Unit.objects.filter(in_scope).values_list("pk", "path"))
+        for role, paths in paths_by_role.items():
+            found[role] = [pk for pk, path in units if path.startswith(tuple(paths))]
+    setattr(user, "_motcua_pool_units", found)
+    return found
 
 
 def inbox(user: Any) -> QuerySet[Task]:
