@@ -320,8 +320,8 @@ def _sweeping_process(now: dt.datetime, batch: int, barrier: Any, results: Any) 
     won: list[int] = []
     lost = [0]
 
-    def recording(pk: int, seen: dt.datetime, at: dt.datetime) -> bool:
-        acted = original(pk, seen, at)
+    def recording(pk: int, seen: dt.datetime, at: dt.datetime, *rest: object) -> bool:
+        acted = original(pk, seen, at, *rest)
         if acted:
             won.append(pk)
         else:
