@@ -49,7 +49,7 @@ def _pool_units(user: Any) -> dict[str, list[int]]:
         units = list(Unit.objects.filter(in_scope).values_list("pk", "path"))
         for role, paths in paths_by_role.items():
             found[role] = [pk for pk, path in units if path.startswith(tuple(paths))]
-    setattr(user, "_motcua_pool_units", found)
+    user._motcua_pool_units = found
     return found
 
 
