@@ -122,3 +122,47 @@ def test_the_counter_officer_sees_results_waiting_to_be_returned(desk, client):
     assert 'data-testid="to-return"' in html and dossier.code in html
     # Officers who do not receive at that center do not get the list.
     assert 'data-testid="to-return"' not in page(client, desk.leader, "/workspace/xu-ly/")
+
+
+def test_an_error_is_reported_and_corrected_from_the_page(desk, client):
+    from django.utils import timezone
+
+    from motcua.workflow.models import Result
+
+    from .test_journey import process_to_result
+
+    dossier = receive(desk.world, at("2026-03-02", "09:15"))
+    original = process_to_result(desk, dossier)
+    client.force_login(desk.world.receptionist)
+    response = client.post(
+        f"/workspace/xu-ly/{dossier.code}/bao-sai-sot/",
+        {"result": original.pk, "description": "Sai năm sinh của mẹ"},
+        follow=True,
+    )
+    assert "Đã ghi nhận sai sót" in response.content.decode()
+    report = original.error_reports.get()
+    # The receptionist records the error; only the clerk issues the correction.
+    html = page(client, desk.world.receptionist, f"/workspace/xu-ly/{dossier.code}/")
+    assert "Cấp số đính chính" not in html and "Sai năm sinh của mẹ" in html
+    client.force_login(desk.clerk)
+    response = client.post(
+        f"/workspace/xu-ly/{dossier.code}/dinh-chinh/",
+        {
+            "report": report.pk,
+            "title": "Giấy khai sinh",
+            "symbol": "GKS-UBND",
+            "signer_name": "Lê Văn Hùng",
+        },
+        follow=True,
+    )
+    assert "số 2/GKS-UBND" in response.content.decode()
+    fixed = Result.objects.get(corrects=original)
+    assert fixed.number == 2
+    assert fixed.signed_on == timezone.localtime(fixed.issued_at).date()
+    # A second correction of the same report is refused with the service's message.
+    again = client.post(
+        f"/workspace/xu-ly/{dossier.code}/dinh-chinh/",
+        {"report": report.pk, "title": "x", "symbol": "x", "signer_name": "x"},
+        follow=True,
+    )
+    assert "đã được đính chính" in again.content.decode()

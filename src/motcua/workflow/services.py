@@ -159,6 +159,14 @@ def has_previous_step(task: Task) -> bool:
     )
 
 
+def can_report_error(user: Any, result: Result) -> bool:
+    """The issuing unit's clerk, or the center that returns the result, records an error."""
+    dossier = result.dossier
+    return has_capability(user, Capability.REGISTER_RESULTS, result.unit) or has_capability(
+        user, Capability.RECEIVE_DOSSIERS, dossier.receiving_center.unit
+    )
+
+
 def can_issue_result(user: Any, dossier: Dossier) -> bool:
     """The clerk's moment: approved, not yet registered, still in processing."""
     return (
@@ -905,10 +913,7 @@ def report_result_error(
 ) -> ErrorReport:
     """Record an error found in an issued result; its correction is due in 3 working days."""
     dossier = _locked_dossier(result.dossier)
-    if not (
-        has_capability(actor, Capability.REGISTER_RESULTS, result.unit)
-        or has_capability(actor, Capability.RECEIVE_DOSSIERS, dossier.receiving_center.unit)
-    ):
+    if not can_report_error(actor, result):
         raise PermissionDenied(_("Bạn không có quyền ghi nhận sai sót của kết quả này."))
     if not description.strip():
         raise WorkflowError(_("Hãy mô tả sai sót."), code="description_required")

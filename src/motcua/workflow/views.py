@@ -30,7 +30,7 @@ from motcua.organization.permissions import Capability, has_capability
 from motcua.workspace.decorators import capability_required
 
 from . import result_files, rules, selectors, services
-from .models import ReturnMethod, SignatureMode, Task, TaskKind, TaskState
+from .models import ErrorReport, Result, ReturnMethod, SignatureMode, Task, TaskKind, TaskState
 
 PAGE_SIZE = 25
 
@@ -138,7 +138,7 @@ def _drafts(dossier: Dossier) -> list[Document]:
     )
 
 
-def _results(dossier: Dossier) -> list[dict[str, Any]]:
+def _results(dossier: Dossier, user: Any) -> list[dict[str, Any]]:
     rows = []
     for result in selectors.results(dossier):
         reports: list[Any] = []
@@ -148,7 +148,16 @@ def _results(dossier: Dossier) -> list[dict[str, Any]]:
                 reports = result_files.signature_reports(result.document)
             except (ValueError, documents.DocumentIntegrityError) as exc:
                 problem = str(exc)
-        rows.append({"result": result, "signatures": reports, "problem": problem})
+        rows.append(
+            {
+                "result": result,
+                "signatures": reports,
+                "problem": problem,
+                "errors": list(result.error_reports.select_related("correction")),
+                "can_report": services.can_report_error(user, result),
+                "can_correct": has_capability(user, Capability.REGISTER_RESULTS, result.unit),
+            }
+        )
     return rows
 
 
@@ -166,7 +175,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         "panels": [_panel(user, t) for t in open_tasks],
         "held": selectors.held_time_by_unit(dossier, tasks=route),
         "adjustments": list(dossier.clock_adjustments.select_related("actor")),
-        "results": _results(dossier),
+        "results": _results(dossier, user),
         "drafts": _drafts(dossier),
         "timeliness": selectors.dossier_timeliness(dossier),
         "legal_due": selectors.legal_due_at(dossier),
@@ -343,6 +352,41 @@ def _issue(request: HttpRequest, dossier: Dossier) -> str:
     return _("Đã vào sổ: số %(ref)s.") % {"ref": result.reference}
 
 
+def _result_of(dossier: Dossier, data: Any) -> Result:
+    result = Result.objects.filter(dossier=dossier, pk=data.get("result") or 0).first()
+    if result is None:
+        raise ValidationError(_("Không tìm thấy kết quả."), code="result_unknown")
+    return result
+
+
+def _report_error(request: HttpRequest, dossier: Dossier) -> str:
+    report = services.report_result_error(
+        actor=request.user,
+        result=_result_of(dossier, request.POST),
+        description=request.POST.get("description", ""),
+    )
+    return _("Đã ghi nhận sai sót; hạn đính chính: %(due)s.") % {
+        "due": timezone.localtime(report.due_at).strftime("%H:%M %d/%m/%Y")
+    }
+
+
+def _correct(request: HttpRequest, dossier: Dossier) -> str:
+    data = request.POST
+    report = ErrorReport.objects.filter(result__dossier=dossier, pk=data.get("report") or 0).first()
+    if report is None:
+        raise ValidationError(_("Không tìm thấy sai sót cần đính chính."), code="report_unknown")
+    signed_on = parse_date(data.get("signed_on", "")) or timezone.localdate()
+    result = services.correct_result(
+        actor=request.user,
+        report=report,
+        title=data.get("title", ""),
+        symbol=data.get("symbol", ""),
+        signer_name=data.get("signer_name", ""),
+        signed_on=signed_on,
+    )
+    return _("Đã vào sổ kết quả đính chính: số %(ref)s.") % {"ref": result.reference}
+
+
 def _supplement(request: HttpRequest, dossier: Dossier) -> str:
     data = request.POST
     names = [line.strip() for line in data.get("items", "").splitlines() if line.strip()]
@@ -450,6 +494,8 @@ ACTIONS: dict[str, Callable[[HttpRequest, Dossier], str]] = {
     "xin-loi": _apologize,
     "dung": _stop,
     "tra-ket-qua": _return_result,
+    "bao-sai-sot": _report_error,
+    "dinh-chinh": _correct,
 }
 
 
