@@ -15,7 +15,7 @@ from motcua.dossiers.documents import store_upload
 from motcua.dossiers.models import DocumentKind
 from motcua.notifications.models import Notification
 from motcua.organization.models import Role
-from motcua.workflow import services
+from motcua.workflow import selectors, services
 from motcua.workflow.models import ReturnMethod, SignatureMode
 from motcua.workflow.services import WorkflowError
 from tests import factories
@@ -154,3 +154,63 @@ def test_return_at_the_counter_and_by_post_need_their_details(desk):
         postal_tracking="EB123456789VN",
     )
     assert record.postal_tracking == "EB123456789VN"
+
+
+def test_a_step_of_another_unit_is_held_by_that_unit_and_counted_in_its_time(desk, client):
+    """Liên thông: the template gives one step to the justice department; it lands in that
+    unit's pool, its officers see the dossier, and the time each unit held it is accounted."""
+    world = desk.world
+    template = ProcessTemplate.objects.create(code="khai-sinh-lien-thong", name="Liên thông")
+    catalog_services.save_process_template(
+        actor=None,
+        template=template,
+        steps=[
+            {
+                "name": "Thẩm định",
+                "role": Role.SPECIALIST,
+                "budget": Decimal(4),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Xác minh tại Sở Tư pháp",
+                "role": Role.SPECIALIST,
+                "unit": world.justice,
+                "budget": Decimal(8),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Phê duyệt",
+                "role": Role.LEADER,
+                "budget": Decimal(2),
+                "budget_unit": "working_hours",
+            },
+            {
+                "name": "Vào sổ",
+                "role": Role.CLERK,
+                "budget": Decimal(2),
+                "budget_unit": "working_hours",
+            },
+        ],
+    )
+    world.birth_case.process_template = template
+    world.birth_case.save(update_fields=["process_template"])
+    dossier = receive(world, at("2026-03-02", "08:00"))
+    services.forward_task(
+        actor=desk.specialist, task=only_active(dossier), at=at("2026-03-02", "10:00")
+    )
+    verify = only_active(dossier)
+    assert verify.unit == world.justice and verify.is_external
+    # 8 working hours from 10:00: 1.5 h before lunch, 4 h after, 2.5 h the next morning.
+    assert verify.due_at == at("2026-03-03", "10:00")
+    client.force_login(desk.justice_specialist)
+    assert client.get(f"/workspace/xu-ly/{dossier.code}/").status_code == 200
+    services.forward_task(actor=desk.justice_specialist, task=verify, at=at("2026-03-03", "09:00"))
+    assert only_active(dossier).unit == world.commune_a
+    handover = dossier.events.filter(action="forward").last()
+    assert handover.data["to_units"] == [world.commune_a.pk] and handover.unit == world.justice
+    held = {
+        row["unit"].pk: row["hours"]
+        for row in selectors.held_time_by_unit(dossier, now=at("2026-03-03", "10:00"))
+    }
+    # Commune: 08:00–10:00 and 09:00–10:00 the next day; justice: 10:00 → 09:00 = 5.5 h + 1.5 h.
+    assert held == {world.commune_a.pk: Decimal("3.00"), world.justice.pk: Decimal("7.00")}
