@@ -81,6 +81,7 @@ ADMIN_APP_CAPABILITIES: dict[str, str] = {
     "catalog": Capability.MANAGE_CATALOG,
     "api": Capability.MANAGE_ORGANIZATION,
     "notifications": Capability.MANAGE_CENTER,
+    "queueing": Capability.MANAGE_CENTER,
 }
 
 

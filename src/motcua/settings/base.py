@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.workflow",
     "motcua.notifications",
+    "motcua.queueing",
     "motcua.workspace",
     "motcua.portal",
     "motcua.api",

@@ -1,0 +1,290 @@
+"""Writes of the counter floor: issuing tickets, the counter console's actions.
+
+Numbers come from ``core.numbering`` (one series per center per day, row-locked), so they never
+repeat within a center's day whatever kiosk or process issues them. Calling takes the chosen
+ticket with ``SELECT … FOR UPDATE SKIP LOCKED``: two counters pressing "call next" at the same
+moment get two different tickets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.core.numbering import next_number
+from motcua.dossiers.models import Dossier
+from motcua.organization.models import Center, Counter
+from motcua.organization.permissions import Capability, has_capability
+
+from . import rules
+from .models import (
+    Call,
+    CounterSession,
+    PriorityCategory,
+    QueueService,
+    Ticket,
+    TicketSource,
+    TicketState,
+)
+
+
+class QueueError(ValidationError):
+    """A refused floor action; ``code`` is machine-readable, the message Vietnamese."""
+
+    def __init__(self, message: Any, code: str) -> None:
+        super().__init__(message, code)
+        self.code = code
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return timezone.localtime(at or timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------
+# Tickets
+
+
+@transaction.atomic
+def issue_ticket(
+    *,
+    center: Center,
+    service: QueueService,
+    priority: PriorityCategory | None = None,
+    source: str = TicketSource.KIOSK,
+    at: dt.datetime | None = None,
+) -> Ticket:
+    """A new ticket for ``service``: the next number of the center's day."""
+    if service.center_id != center.pk or not service.is_active:
+        raise QueueError(
+            _("Dịch vụ “%(service)s” không phục vụ tại %(center)s.")
+            % {"service": service.name, "center": center.name},
+            code="service_unavailable",
+        )
+    if priority is not None and not priority.is_active:
+        raise QueueError(_("Đối tượng ưu tiên này không còn áp dụng."), code="priority_inactive")
+    if source not in TicketSource.values:
+        raise QueueError(_("Nguồn lấy số không hợp lệ."), code="source_invalid")
+    at = _now(at)
+    day = at.date()
+    number = next_number(scope="ticket", key=str(center.pk), period=day.isoformat())
+    return Ticket.objects.create(
+        center=center,
+        day=day,
+        number=rules.FIRST_TICKET_NUMBER - 1 + number,
+        service=service,
+        priority=priority,
+        source=source,
+        issued_at=at,
+    )
+
+
+def people_ahead(ticket: Ticket) -> int:
+    """Waiting tickets of the same service that will be called before this one (priority
+    tickets ahead of a normal one count; the interleaving may let it go a little sooner)."""
+    if ticket.state != TicketState.WAITING:
+        return 0
+    waiting = Ticket.objects.filter(
+        service_id=ticket.service_id, day=ticket.day, state=TicketState.WAITING
+    ).exclude(pk=ticket.pk)
+    if ticket.priority_id is not None:
+        return waiting.filter(priority__isnull=False, issued_at__lt=ticket.issued_at).count()
+    return waiting.filter(Q(issued_at__lt=ticket.issued_at) | Q(priority__isnull=False)).count()
+
+
+# ---------------------------------------------------------------------------------------------
+# Counter sessions
+
+
+@transaction.atomic
+def open_counter(*, actor: Any, counter: Counter, at: dt.datetime | None = None) -> CounterSession:
+    """The officer sits at ``counter`` (ending their session elsewhere, if any)."""
+    if not has_capability(actor, Capability.RECEIVE_DOSSIERS, counter.center.unit):
+        raise PermissionDenied(
+            _("Bạn không làm việc tại quầy của %(center)s.") % {"center": counter.center.name}
+        )
+    at = _now(at)
+    taken = CounterSession.objects.select_for_update().filter(counter=counter, ended_at=None)
+    other = taken.exclude(officer=actor).first()
+    if other is not None:
+        raise QueueError(
+            _("Quầy số %(number)s đang do %(name)s làm việc.")
+            % {"number": counter.number, "name": other.officer},
+            code="counter_taken",
+        )
+    mine = CounterSession.objects.filter(officer=actor, ended_at=None).first()
+    if mine is not None and mine.counter_id == counter.pk:
+        return mine
+    CounterSession.objects.filter(officer=actor, ended_at=None).update(ended_at=at)
+    return CounterSession.objects.create(counter=counter, officer=actor, started_at=at)
+
+
+def close_counter(*, actor: Any, at: dt.datetime | None = None) -> int:
+    return CounterSession.objects.filter(officer=actor, ended_at=None).update(ended_at=_now(at))
+
+
+def _session_counter(actor: Any) -> Counter:
+    session = (
+        CounterSession.objects.filter(officer=actor, ended_at=None)
+        .select_related("counter__center")
+        .first()
+    )
+    if session is None:
+        raise QueueError(_("Hãy chọn quầy làm việc trước khi gọi số."), code="no_counter")
+    return session.counter
+
+
+# ---------------------------------------------------------------------------------------------
+# The console
+
+
+def waiting_for(counter: Counter, day: dt.date) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(
+        center_id=counter.center_id,
+        day=day,
+        state=TicketState.WAITING,
+        service__counters=counter,
+    )
+
+
+def _priority_turn(counter: Counter, day: dt.date) -> bool:
+    """Whether a priority ticket may go next at this counter: yes on a priority counter;
+    elsewhere unless the last ``PRIORITY_RUN`` calls here were all priority tickets."""
+    if counter.is_priority:
+        return True
+    recent = list(
+        Call.objects.filter(counter=counter, at__date=day)
+        .order_by("-pk")
+        .values_list("ticket__priority_id", flat=True)[: rules.PRIORITY_RUN]
+    )
+    return not (len(recent) == rules.PRIORITY_RUN and all(p is not None for p in recent))
+
+
+def _choose(counter: Counter, day: dt.date) -> Ticket | None:
+    waiting = waiting_for(counter, day).select_for_update(skip_locked=True, of=("self",))
+    ordered = waiting.order_by("issued_at", "pk")
+    if _priority_turn(counter, day):
+        first = ordered.filter(priority__isnull=False).first()
+        if first is not None:
+            return first
+    normal = ordered.filter(priority__isnull=True).first()
+    return normal or ordered.first()
+
+
+def _current(counter: Counter) -> Ticket | None:
+    return Ticket.objects.filter(
+        counter=counter, state__in=[TicketState.CALLED, TicketState.SERVING]
+    ).first()
+
+
+def _call(ticket: Ticket, counter: Counter, at: dt.datetime) -> None:
+    Call.objects.create(ticket=ticket, counter=counter, center_id=counter.center_id, at=at)
+
+
+@transaction.atomic
+def call_next(*, actor: Any, at: dt.datetime | None = None) -> Ticket | None:
+    """Call the next ticket to the officer's counter; None when nobody waits."""
+    counter = _session_counter(actor)
+    current = _current(counter)
+    if current is not None:
+        raise QueueError(
+            _("Quầy đang phục vụ số %(number)s: hãy kết thúc hoặc báo vắng trước.")
+            % {"number": current.number},
+            code="ticket_in_progress",
+        )
+    at = _now(at)
+    ticket = _choose(counter, at.date())
+    if ticket is None:
+        return None
+    ticket.state, ticket.counter, ticket.officer = TicketState.CALLED, counter, actor
+    ticket.called_at, ticket.call_count = at, 1
+    ticket.save(update_fields=["state", "counter", "officer", "called_at", "call_count"])
+    _call(ticket, counter, at)
+    return ticket
+
+
+def _own(actor: Any, ticket: Ticket, *states: str) -> tuple[Ticket, Counter]:
+    counter = _session_counter(actor)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.counter_id != counter.pk or ticket.state not in states:
+        raise QueueError(
+            _("Số %(number)s không ở quầy của bạn (%(state)s).")
+            % {"number": ticket.number, "state": ticket.get_state_display()},
+            code="ticket_not_here",
+        )
+    return ticket, counter
+
+
+@transaction.atomic
+def recall(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Ticket:
+    """Call the same number again (the board shows and says it again)."""
+    ticket, counter = _own(actor, ticket, TicketState.CALLED)
+    at = _now(at)
+    ticket.call_count += 1
+    ticket.save(update_fields=["call_count"])
+    _call(ticket, counter, at)
+    return ticket
+
+
+@transaction.atomic
+def skip(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Ticket:
+    """Nobody came: the ticket is a no-show."""
+    ticket, _counter = _own(actor, ticket, TicketState.CALLED)
+    ticket.state, ticket.finished_at = TicketState.NO_SHOW, _now(at)
+    ticket.save(update_fields=["state", "finished_at"])
+    return ticket
+
+
+@transaction.atomic
+def start_serving(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Ticket:
+    ticket, _counter = _own(actor, ticket, TicketState.CALLED)
+    ticket.state, ticket.started_at = TicketState.SERVING, _now(at)
+    ticket.save(update_fields=["state", "started_at"])
+    return ticket
+
+
+@transaction.atomic
+def finish_serving(
+    *, actor: Any, ticket: Ticket, dossier_code: str = "", at: dt.datetime | None = None
+) -> Ticket:
+    """Service ends; linking the dossier received makes its waiting and service time part of
+    the dossier's record."""
+    ticket, _counter = _own(actor, ticket, TicketState.SERVING)
+    if dossier_code.strip():
+        dossier = Dossier.objects.filter(
+            code=dossier_code.strip(), receiving_center_id=ticket.center_id
+        ).first()
+        if dossier is None:
+            raise QueueError(
+                _("Không có hồ sơ %(code)s tiếp nhận tại trung tâm này.")
+                % {"code": dossier_code.strip()},
+                code="dossier_unknown",
+            )
+        ticket.dossier = dossier
+    ticket.state, ticket.finished_at = TicketState.DONE, _now(at)
+    ticket.save(update_fields=["state", "finished_at", "dossier"])
+    return ticket
+
+
+@transaction.atomic
+def transfer(
+    *, actor: Any, ticket: Ticket, service: QueueService, at: dt.datetime | None = None
+) -> Ticket:
+    """Send the citizen to another service of the center: the ticket waits there, keeping its
+    number and its place by the time it was issued."""
+    ticket, _counter = _own(actor, ticket, TicketState.CALLED, TicketState.SERVING)
+    if service.center_id != ticket.center_id or not service.is_active:
+        raise QueueError(_("Dịch vụ này không phục vụ tại trung tâm."), code="service_unavailable")
+    if service.pk == ticket.service_id:
+        raise QueueError(_("Số này đã ở dịch vụ đó."), code="same_service")
+    ticket.service, ticket.state = service, TicketState.WAITING
+    ticket.counter = ticket.officer = None
+    ticket.called_at = ticket.started_at = None
+    ticket.call_count = 0
+    ticket.save()
+    return ticket

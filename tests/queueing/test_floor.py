@@ -1,0 +1,217 @@
+"""The counter floor's core: ticket numbers, fair calling with priority, the console actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from motcua.organization.models import Counter, Role
+from motcua.queueing import services
+from motcua.queueing.models import PriorityCategory, QueueService, Ticket, TicketState
+from motcua.queueing.services import QueueError
+from tests import factories
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+MORNING = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
+LATER = MORNING + dt.timedelta(hours=1)  # the console acts later the same day
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def floor(db):
+    unit = factories.unit("UBND phường Quy Nhơn")
+    center = factories.center(unit, name="Trung tâm phường Quy Nhơn")
+    civil = QueueService.objects.create(center=center, name="Hộ tịch", position=1)
+    land = QueueService.objects.create(center=center, name="Đất đai", position=2)
+    one = Counter.objects.create(center=center, number=1, name="Hộ tịch")
+    two = Counter.objects.create(center=center, number=2, name="Hộ tịch, đất đai")
+    priority_counter = Counter.objects.create(
+        center=center, number=3, name="Ưu tiên", is_priority=True
+    )
+    civil.counters.set([one, two, priority_counter])
+    land.counters.set([two])
+    lan = factories.staff(username="lan", roles=[(Role.RECEPTIONIST, unit)])
+    hoa = factories.staff(username="hoa", roles=[(Role.RECEPTIONIST, unit)])
+    return {
+        "center": center,
+        "civil": civil,
+        "land": land,
+        "one": one,
+        "two": two,
+        "priority_counter": priority_counter,
+        "lan": lan,
+        "hoa": hoa,
+        # Seeded by a migration; a transactional test's flush may have removed it.
+        "elderly": PriorityCategory.objects.get_or_create(
+            code="nguoi-cao-tuoi", defaults={"name": "Người cao tuổi (từ 75 tuổi)"}
+        )[0],
+    }
+
+
+def issue(floor, service="civil", minutes=0, priority=None):
+    return services.issue_ticket(
+        center=floor["center"],
+        service=floor[service],
+        priority=priority,
+        at=MORNING + dt.timedelta(minutes=minutes),
+    )
+
+
+def test_numbers_run_per_center_and_day_from_1001(floor):
+    first, second = issue(floor), issue(floor, "land", 1)
+    assert (first.number, second.number) == (1001, 1002)
+    tomorrow = services.issue_ticket(
+        center=floor["center"], service=floor["civil"], at=MORNING + dt.timedelta(days=1)
+    )
+    assert tomorrow.number == 1001
+    other = factories.center(factories.unit("UBND xã Ia Grai"))
+    service = QueueService.objects.create(center=other, name="Hộ tịch")
+    assert services.issue_ticket(center=other, service=service, at=MORNING).number == 1001
+    with pytest.raises(QueueError) as refused:
+        services.issue_ticket(center=other, service=floor["civil"], at=MORNING)
+    assert refused.value.code == "service_unavailable"
+
+
+def test_a_counter_calls_only_its_services_in_order(floor):
+    land, civil_1, civil_2 = (
+        issue(floor, "land", 0),
+        issue(floor, "civil", 1),
+        issue(floor, "civil", 2),
+    )
+    services.open_counter(actor=floor["lan"], counter=floor["one"])
+    called = services.call_next(actor=floor["lan"], at=MORNING + dt.timedelta(minutes=5))
+    assert called == civil_1 and called.counter == floor["one"]
+    with pytest.raises(QueueError) as busy:
+        services.call_next(actor=floor["lan"], at=LATER)
+    assert busy.value.code == "ticket_in_progress"
+    services.start_serving(actor=floor["lan"], ticket=called)
+    services.finish_serving(actor=floor["lan"], ticket=called)
+    assert services.call_next(actor=floor["lan"], at=LATER) == civil_2
+    services.skip(actor=floor["lan"], ticket=civil_2)
+    assert (
+        services.call_next(actor=floor["lan"], at=LATER) is None
+    )  # the land ticket is not for counter 1
+    land.refresh_from_db()
+    assert land.state == TicketState.WAITING
+    assert services.people_ahead(land) == 0
+
+
+def test_priority_goes_first_but_normal_tickets_still_move(floor):
+    normal = [issue(floor, minutes=m) for m in range(3)]
+    urgent = [issue(floor, minutes=10 + m, priority=floor["elderly"]) for m in range(4)]
+    assert services.people_ahead(normal[0]) == 4  # every priority ticket goes before it
+    services.open_counter(actor=floor["lan"], counter=floor["one"])
+    order = []
+    for _i in range(7):
+        ticket = services.call_next(actor=floor["lan"], at=LATER)
+        order.append(ticket)
+        services.skip(actor=floor["lan"], ticket=ticket)
+    # Two priority tickets, then a normal one, and so on.
+    assert order == [urgent[0], urgent[1], normal[0], urgent[2], urgent[3], normal[1], normal[2]]
+
+
+def test_a_priority_counter_serves_priority_tickets_first_always(floor):
+    normal = issue(floor, minutes=0)
+    urgent = [issue(floor, minutes=1 + m, priority=floor["elderly"]) for m in range(3)]
+    services.open_counter(actor=floor["lan"], counter=floor["priority_counter"])
+    calls = []
+    for _i in range(4):
+        ticket = services.call_next(actor=floor["lan"], at=LATER)
+        calls.append(ticket)
+        services.skip(actor=floor["lan"], ticket=ticket)
+    assert calls == [*urgent, normal]
+
+
+def test_recall_transfer_and_linking_a_dossier(floor):
+    ticket = issue(floor)
+    services.open_counter(actor=floor["lan"], counter=floor["one"])
+    services.call_next(actor=floor["lan"], at=LATER)
+    assert services.recall(actor=floor["lan"], ticket=ticket).call_count == 2
+    assert ticket.calls.count() == 2
+    moved = services.transfer(actor=floor["lan"], ticket=ticket, service=floor["land"])
+    assert moved.state == TicketState.WAITING and moved.number == ticket.number
+    services.open_counter(actor=floor["hoa"], counter=floor["two"])
+    again = services.call_next(actor=floor["hoa"], at=LATER)
+    assert again == ticket and again.counter == floor["two"]
+    services.start_serving(actor=floor["hoa"], ticket=again)
+    with pytest.raises(QueueError) as unknown:
+        services.finish_serving(actor=floor["hoa"], ticket=again, dossier_code="KHONG-CO")
+    assert unknown.value.code == "dossier_unknown"
+    # Another officer cannot act on it.
+    with pytest.raises(QueueError):
+        services.skip(actor=floor["lan"], ticket=again)
+
+
+def test_counters_and_officers_one_at_a_time(floor):
+    services.open_counter(actor=floor["lan"], counter=floor["one"])
+    with pytest.raises(QueueError) as taken:
+        services.open_counter(actor=floor["hoa"], counter=floor["one"])
+    assert taken.value.code == "counter_taken"
+    services.open_counter(actor=floor["lan"], counter=floor["two"])  # moves, ending the first
+    services.open_counter(actor=floor["hoa"], counter=floor["one"])
+    outsider = factories.staff(roles=[(Role.RECEPTIONIST, factories.unit("Xã khác"))])
+    with pytest.raises(PermissionDenied):
+        services.open_counter(actor=outsider, counter=floor["one"])
+    with pytest.raises(QueueError) as nowhere:
+        services.call_next(actor=outsider)
+    assert nowhere.value.code == "no_counter"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_numbers_never_repeat_with_several_kiosks_at_once(floor):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def kiosk():
+        try:
+            barrier.wait()
+            for _i in range(10):
+                services.issue_ticket(center=floor["center"], service=floor["civil"], at=MORNING)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=kiosk) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1001, 1061))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_counters_calling_at_once_get_different_tickets(floor):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    for minute in range(4):
+        issue(floor, minutes=minute)
+    services.open_counter(actor=floor["lan"], counter=floor["one"])
+    services.open_counter(actor=floor["hoa"], counter=floor["two"])
+    barrier = threading.Barrier(2)
+    called: list[int] = []
+
+    def press(user):
+        try:
+            barrier.wait()
+            ticket = services.call_next(actor=user, at=LATER)
+            called.append(ticket.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(floor[u],)) for u in ("lan", "hoa")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(called) == 2 and len(set(called)) == 2
