@@ -110,6 +110,7 @@ def test_priority_goes_first_but_normal_tickets_still_move(floor):
     for _i in range(7):
         ticket = services.call_next(actor=floor["lan"], at=LATER)
         order.append(ticket)
+        services.recall(actor=floor["lan"], ticket=ticket)  # a recall is not another ticket
         services.skip(actor=floor["lan"], ticket=ticket)
     # Two priority tickets, then a normal one, and so on.
     assert order == [urgent[0], urgent[1], normal[0], urgent[2], urgent[3], normal[1], normal[2]]

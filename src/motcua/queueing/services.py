@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,10 +157,12 @@ def _priority_turn(counter: Counter, day: dt.date) -> bool:
     elsewhere unless the last ``PRIORITY_RUN`` calls here were all priority tickets."""
     if counter.is_priority:
         return True
+    # The last tickets this counter called today (a recall is not a new ticket).
     recent = list(
-        Call.objects.filter(counter=counter, at__date=day)
-        .order_by("-pk")
-        .values_list("ticket__priority_id", flat=True)[: rules.PRIORITY_RUN]
+        Ticket.objects.filter(counter=counter, day=day, called_at__isnull=False)
+        .annotate(first_call=Min("calls__pk"))
+        .order_by("-first_call")
+        .values_list("priority_id", flat=True)[: rules.PRIORITY_RUN]
     )
     return not (len(recent) == rules.PRIORITY_RUN and all(p is not None for p in recent))
 
