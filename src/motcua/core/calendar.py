@@ -317,6 +317,13 @@ def format_moment(moment: dt.datetime) -> str:
     return f"{loc:%H:%M} {_WEEKDAY_NAMES[loc.weekday()]}, {loc:%d/%m/%Y}"
 
 
+def format_moment_short(moment: dt.datetime | None) -> str:
+    """``16:30 25/02/2026`` (messages, SMS); empty for None."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
+
+
 def format_date(day: dt.date) -> str:
     """``Thứ Tư, 25/02/2026``."""
     return f"{_WEEKDAY_NAMES[day.weekday()]}, {day:%d/%m/%Y}"

@@ -488,7 +488,7 @@ def place_name(units: Sequence[Unit]) -> str:
     return units[0].name if units else ""
 
 
-def _upper(text: str) -> str:
+def upper_vn(text: str) -> str:
     return nfc(text).upper()
 
 
@@ -496,10 +496,15 @@ def _upper(text: str) -> str:
 # Barcode and QR code
 
 
+def public_url(path: str) -> str:
+    """An absolute address on the public site (``MOTCUA_PUBLIC_BASE_URL``) for ``path``."""
+    base = getattr(settings, "MOTCUA_PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL) or ""
+    return base.rstrip("/") + path
+
+
 def public_lookup_url(code: str) -> str:
     """The public lookup page of a dossier, absolute (``MOTCUA_PUBLIC_BASE_URL``)."""
-    base = getattr(settings, "MOTCUA_PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL) or ""
-    return base.rstrip("/") + PUBLIC_LOOKUP_PATH.format(code=quote(code, safe=".-_"))
+    return public_url(PUBLIC_LOOKUP_PATH.format(code=quote(code, safe=".-_")))
 
 
 def code128_modules(text: str) -> str:
@@ -695,7 +700,7 @@ def _not_available(form: FormDef, reason: str) -> SlipNotAvailable:
     )
 
 
-def _header(dossier: Dossier, day: dt.date, number_line: str = "") -> Header:
+def slip_header(dossier: Dossier, day: dt.date, number_line: str = "") -> Header:
     center = dossier.receiving_center
     _code, unit_name = unit_identity_on(center.unit, day)
     chain = sorted(
@@ -704,8 +709,8 @@ def _header(dossier: Dossier, day: dt.date, number_line: str = "") -> Header:
     if chain and chain[0].pk == center.unit.pk:
         chain[0].name = unit_name  # the name it carried that day
     return Header(
-        governing_body=_upper(unit_name),
-        office=_upper(center.name),
+        governing_body=upper_vn(unit_name),
+        office=upper_vn(center.name),
         number_line=number_line,
         national_name=_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
         motto=_("Độc lập - Tự do - Hạnh phúc"),
@@ -713,7 +718,7 @@ def _header(dossier: Dossier, day: dt.date, number_line: str = "") -> Header:
     )
 
 
-def _parties(dossier: Dossier) -> dict[str, DossierParty]:
+def dossier_parties(dossier: Dossier) -> dict[str, DossierParty]:
     return {p.role: p for p in dossier.parties.all()}
 
 
@@ -721,16 +726,16 @@ def _same_party(a: DossierParty, b: DossierParty) -> bool:
     return (a.identity_kind, a.identity_number) == (b.identity_kind, b.identity_number)
 
 
-def _addressee(party: DossierParty) -> str:
+def party_addressee(party: DossierParty) -> str:
     return _("Tổ chức") if party.kind == PartyKind.ORGANIZATION else _("Ông/Bà")
 
 
 def _party_blocks(dossier: Dossier, *, with_identity: bool = True) -> list[Block]:
     """Who submitted the dossier (and for whom, when someone else), as on every form."""
-    parties = _parties(dossier)
+    parties = dossier_parties(dossier)
     applicant = parties[PartyRole.APPLICANT]
     blocks: list[Block] = [
-        Fields(((_addressee(applicant) + ":", nfc(applicant.name)),), strong=True),
+        Fields(((party_addressee(applicant) + ":", nfc(applicant.name)),), strong=True),
     ]
     if with_identity:
         blocks.append(
@@ -775,7 +780,7 @@ def _party_blocks(dossier: Dossier, *, with_identity: bool = True) -> list[Block
     return blocks
 
 
-def _request_blocks(dossier: Dossier) -> list[Block]:
+def request_blocks(dossier: Dossier) -> list[Block]:
     """What is asked (nội dung yêu cầu giải quyết): the request as declared, and the
     procedure (with its national code) and case it falls under."""
     version = dossier.procedure_version
@@ -791,11 +796,11 @@ def _request_blocks(dossier: Dossier) -> list[Block]:
     return blocks
 
 
-def _code_line(dossier: Dossier) -> str:
+def dossier_code_line(dossier: Dossier) -> str:
     return _("Mã hồ sơ: %(code)s") % {"code": dossier.code}
 
 
-def _officer_name(user: Any) -> str:
+def officer_name(user: Any) -> str:
     if user is None:
         return ""
     return nfc(getattr(user, "full_name", "") or user.get_username())
@@ -810,11 +815,11 @@ def _applicant_and_receiver(parties: Any, officer: Any) -> list[Signature]:
             _("(Ký và ghi rõ họ tên)"),
             nfc(parties[PartyRole.APPLICANT].name),
         ),
-        Signature(_("NGƯỜI TIẾP NHẬN HỒ SƠ"), _("(Ký và ghi rõ họ tên)"), _officer_name(officer)),
+        Signature(_("NGƯỜI TIẾP NHẬN HỒ SƠ"), _("(Ký và ghi rõ họ tên)"), officer_name(officer)),
     ]
 
 
-def _time_limit(dossier: Dossier, accept: DossierEvent | None) -> str:
+def time_limit_text(dossier: Dossier, accept: DossierEvent | None) -> str:
     """The legal time as accepted (the accept event keeps it), else the case's time now."""
     recorded = (accept.data or {}).get("time_limit") if accept else None
     if recorded:
@@ -894,7 +899,7 @@ def _receipt(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
     body: list[Block] = [
         Text(_("%(office)s tiếp nhận hồ sơ của:") % {"office": office}),
         *_party_blocks(dossier),
-        *_request_blocks(dossier),
+        *request_blocks(dossier),
         Text(_("1. Thành phần hồ sơ nộp gồm:"), "heading"),
         Table(
             headers=(
@@ -913,7 +918,7 @@ def _receipt(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
             (
                 (
                     _("3. Thời gian giải quyết hồ sơ theo quy định:"),
-                    _time_limit(dossier, accept),
+                    time_limit_text(dossier, accept),
                 ),
             )
         ),
@@ -944,18 +949,18 @@ def _receipt(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
             "italic",
         ),
     ]
-    parties = _parties(dossier)
+    parties = dossier_parties(dossier)
     return Slip(
         kind=FormKind.RECEIPT,
         form_set=definitions,
         form=form,
         dossier_code=dossier.code,
         day=accepted_at.date(),
-        header=_header(dossier, accepted_at.date()),
-        title=_upper(str(form.title)),
+        header=slip_header(dossier, accepted_at.date()),
+        title=upper_vn(str(form.title)),
         reference=definitions.reference(form),
         corner=definitions.short_reference(form),
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=_applicant_and_receiver(parties, accept.actor if accept else None),
         barcode_modules=code128_modules(dossier.code),
@@ -983,7 +988,7 @@ def _supplement(
     request = requests[index - 1]
     at = timezone.localtime(request.created_at)
     center = dossier.receiving_center
-    officer = _officer_name(request.created_by)
+    officer = officer_name(request.created_by)
     rows = tuple(
         (str(i), nfc(str(item.get("name", ""))), nfc(str(item.get("reason", ""))))
         for i, item in enumerate(request.items or [], 1)
@@ -994,7 +999,7 @@ def _supplement(
     body: list[Block] = [
         Text(_("%(office)s tiếp nhận hồ sơ của:") % {"office": nfc(center.name)}),
         *_party_blocks(dossier, with_identity=False),
-        *_request_blocks(dossier),
+        *request_blocks(dossier),
         Text(_("Yêu cầu Ông/Bà hoàn thiện hồ sơ gồm những nội dung như sau:"), "heading"),
         Table(
             headers=(_("TT"), _("Giấy tờ, nội dung cần bổ sung, hoàn thiện"), _("Lý do")),
@@ -1026,11 +1031,11 @@ def _supplement(
         form=form,
         dossier_code=dossier.code,
         day=at.date(),
-        header=_header(dossier, at.date(), _("Số: %(number)s") % {"number": request.number}),
-        title=_upper(str(form.title)),
+        header=slip_header(dossier, at.date(), _("Số: %(number)s") % {"number": request.number}),
+        title=upper_vn(str(form.title)),
         reference=definitions.reference(form),
         corner=definitions.short_reference(form),
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=[
             Signature(_("NGƯỜI HƯỚNG DẪN"), _("(Ký và ghi rõ họ tên)"), officer),
@@ -1053,11 +1058,11 @@ def _refusal(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
     at = timezone.localtime(refusal.created_at)
     center = dossier.receiving_center
     office = nfc(center.name)
-    parties = _parties(dossier)
+    parties = dossier_parties(dossier)
     body: list[Block] = [
         Text(_("%(office)s tiếp nhận hồ sơ của:") % {"office": office}),
         *_party_blocks(dossier, with_identity=False),
-        *_request_blocks(dossier),
+        *request_blocks(dossier),
         Text(
             _(
                 "Sau khi xem xét, đối chiếu với quy định, %(office)s thông báo không tiếp nhận, "
@@ -1082,11 +1087,11 @@ def _refusal(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
         form=form,
         dossier_code=dossier.code,
         day=at.date(),
-        header=_header(dossier, at.date()),
-        title=_upper(str(form.title)),
+        header=slip_header(dossier, at.date()),
+        title=upper_vn(str(form.title)),
         reference=definitions.reference(form),
         corner=definitions.short_reference(form),
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=_applicant_and_receiver(parties, refusal.created_by),
     )
@@ -1102,7 +1107,7 @@ def _unit_names_on(day: dt.date) -> Subquery:
     )
 
 
-def _cell_moment(moment: dt.datetime) -> str:
+def table_moment(moment: dt.datetime) -> str:
     """A moment in a narrow table cell: it may wrap only after the comma ("16 giờ 45 phút," /
     "ngày 03/03/2026"), never inside either half (no-break spaces, kept by both renderers)."""
     return ", ".join(part.replace(" ", "\u00a0") for part in spoken_moment(moment).split(", "))
@@ -1154,7 +1159,7 @@ def _transfer(dossier: Dossier, definitions: FormSetDef) -> Slip:
     center = dossier.receiving_center
     office = nfc(center.name)
     version = dossier.procedure_version
-    parties = _parties(dossier)
+    parties = dossier_parties(dossier)
     applicant = parties[PartyRole.APPLICANT]
     paper_due = next((t.paper_due_at for t in transfers if t.paper_due_at), None)
     rows = tuple(
@@ -1162,7 +1167,7 @@ def _transfer(dossier: Dossier, definitions: FormSetDef) -> Slip:
             str(index),
             nfc(getattr(t, "unit_name_then", None) or t.to_unit.name),
             _transfer_task(t),
-            _cell_moment(t.due_at) if t.due_at else "…",
+            table_moment(t.due_at) if t.due_at else "…",
             "",
         )
         for index, t in enumerate(transfers, 1)
@@ -1223,19 +1228,19 @@ def _transfer(dossier: Dossier, definitions: FormSetDef) -> Slip:
         form=form,
         dossier_code=dossier.code,
         day=at.date(),
-        header=_header(
+        header=slip_header(
             dossier, at.date(), _("Số: %(number)s") % {"number": transfers[0].slip_number}
         ),
-        title=_upper(str(form.title)),
+        title=upper_vn(str(form.title)),
         reference=TRANSFER_SLIP.reference(),
         corner=TRANSFER_SLIP.short_reference(),
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=[
             Signature(
                 _("NGƯỜI TIẾP NHẬN HỒ SƠ"),
                 _("(Ký và ghi rõ họ tên)"),
-                _officer_name(accept.actor if accept else None),
+                officer_name(accept.actor if accept else None),
             ),
         ],
     )

@@ -140,6 +140,27 @@ def holds_role_directly(user: User, role: str, unit: Unit, day: dt.date) -> bool
     return assignments.covering(unit).exists()
 
 
+def holds_role(user: Any, role: str, unit: Unit, at: dt.datetime | None = None) -> bool:
+    """Whether ``user`` holds ``role`` over ``unit`` at ``at`` (own assignment or delegation;
+    superusers hold every role). For work given to a role rather than a capability, such as a
+    step of an internal process."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(g.role == role and g.unit.contains(unit) for g in grants_for(user, at))
+
+
+def role_holders(role: str, unit: Unit, day: dt.date | None = None) -> list[User]:
+    """Active staff assigned ``role`` over ``unit`` (in it or an ancestor) on ``day``: who is
+    told about a unit's work. Delegates are not included (they act, they are not addressed)."""
+    day = day or _local_now(None).date()
+    assignments = RoleAssignment.objects.effective_on(day).filter(
+        role=role, unit__path__in=unit.ancestor_paths(), user__is_active=True
+    )
+    return list(User.objects.filter(pk__in=assignments.values("user_id")).order_by("full_name"))
+
+
 def roles_for_capability(capability: str) -> frozenset[str]:
     try:
         return ROLE_CAPABILITIES[capability]

@@ -15,7 +15,12 @@ from motcua.catalog.models import Channel, ProcedureUnit, Requirement
 from motcua.core.calendar import calendar_for
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Dossier
-from motcua.dossiers.services import ComponentInput, PartyInput, version_in_force_for
+from motcua.dossiers.services import (
+    ComponentInput,
+    IntakeError,
+    PartyInput,
+    version_in_force_for,
+)
 from motcua.organization.models import Center, User
 
 from . import services
@@ -46,7 +51,7 @@ def _case() -> Any:
             if times.exists():
                 try:
                     version_in_force_for(case, today)
-                except Exception:  # not in force today: try another
+                except IntakeError:  # not in force today: try another
                     continue
                 return case
     return None

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from motcua.core.calendar import format_moment_short
 from motcua.dossiers.models import Dossier, PartyRole
 from motcua.dossiers.slips import public_lookup_url
-
-
-def _moment(value: Any) -> str:
-    return timezone.localtime(value).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
 def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tuple[str, str]:
@@ -24,7 +21,7 @@ def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tupl
         subject = _("Hồ sơ %(code)s đã được tiếp nhận") % {"code": code}
         body = _(
             "Hồ sơ %(code)s (%(procedure)s) đã được tiếp nhận. Ngày hẹn trả kết quả: %(due)s."
-        ) % {"code": code, "procedure": procedure, "due": _moment(dossier.due_at)}
+        ) % {"code": code, "procedure": procedure, "due": format_moment_short(dossier.due_at)}
     elif kind == "supplement_needed":
         request = extra["request"]
         subject = _("Hồ sơ %(code)s cần bổ sung") % {"code": code}
@@ -35,7 +32,7 @@ def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tupl
             "code": code,
             "reason": request.reason,
             "number": request.number,
-            "expires": _moment(request.expires_at) or _("theo hướng dẫn"),
+            "expires": format_moment_short(request.expires_at) or _("theo hướng dẫn"),
         }
     elif kind == "payment_needed":
         subject = _("Hồ sơ %(code)s: thực hiện nghĩa vụ tài chính") % {"code": code}
@@ -62,7 +59,7 @@ def _citizen_message(dossier: Dossier, kind: str, extra: dict[str, Any]) -> tupl
         body = _("%(reason)s Ngày hẹn trả mới của hồ sơ %(code)s: %(due)s.") % {
             "reason": reason,
             "code": code,
-            "due": _moment(dossier.due_at),
+            "due": format_moment_short(dossier.due_at),
         }
     elif kind == "stopped":
         subject = _("Hồ sơ %(code)s dừng giải quyết") % {"code": code}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from motcua.dossiers.documents import DocumentIntegrityError, open_verified
-from motcua.dossiers.slips import DEFAULT_PUBLIC_BASE_URL
+from motcua.dossiers.slips import public_url
 
 from .models import Result
 
@@ -26,10 +26,7 @@ def download_token(result: Result) -> str:
 
 
 def download_url(result: Result) -> str:
-    from django.conf import settings
-
-    base = getattr(settings, "MOTCUA_PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL) or ""
-    return base.rstrip("/") + reverse("result_download", args=[download_token(result)])
+    return public_url(reverse("result_download", args=[download_token(result)]))
 
 
 @require_GET

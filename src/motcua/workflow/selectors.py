@@ -250,6 +250,7 @@ def results(dossier: Dossier) -> list[Result]:
     return list(
         Result.objects.filter(dossier=dossier)
         .select_related("unit", "document", "corrects", "approval")
+        .prefetch_related("corrections", "error_reports__correction")
         .order_by("issued_at")
     )
 

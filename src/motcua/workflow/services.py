@@ -22,13 +22,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import BudgetUnit
-from motcua.core.calendar import TimeUnit, WorkingCalendar, calendar_for
+from motcua.core.calendar import TimeUnit, WorkingCalendar, calendar_for, format_moment_short
 from motcua.core.numbering import next_number
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Document, Dossier, Refusal, SupplementRequest
-from motcua.dossiers.status import Action, Activity, Status, target_of
+from motcua.dossiers.status import Action, Activity, Status, allowed_actions, target_of
 from motcua.organization.models import Role, Unit
-from motcua.organization.permissions import Capability, grants_for, has_capability
+from motcua.organization.permissions import Capability, has_capability, holds_role
 
 from . import notify, rules
 from .models import (
@@ -111,12 +111,6 @@ def _event(
 # Who may do what
 
 
-def holds_role(user: Any, role: str, unit: Unit) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(g.role == role and g.unit.contains(unit) for g in grants_for(user))
-
-
 def can_act_on(user: Any, task: Task) -> bool:
     """The holder of an open task: its assignee, or anyone with its role in its unit while it
     is unassigned (a pool)."""
@@ -129,6 +123,84 @@ def can_act_on(user: Any, task: Task) -> bool:
 
 def can_assign(user: Any, task: Task) -> bool:
     return has_capability(user, Capability.ASSIGN_DOSSIERS, task.unit)
+
+
+def can_approve(user: Any, task: Task) -> bool:
+    """The holder of the approval step, with the right to approve in its unit."""
+    return (
+        can_act_on(user, task)
+        and is_approval_step(task)
+        and has_capability(user, Capability.APPROVE_DOSSIERS, task.unit)
+    )
+
+
+def can_answer(user: Any, task: Task) -> bool:
+    """A consultation is answered by its holder or a leader of the consulted unit."""
+    return (
+        task.kind == TaskKind.CONSULTATION
+        and task.state == TaskState.ACTIVE
+        and (can_act_on(user, task) or can_assign(user, task))
+    )
+
+
+def next_step(task: Task) -> Task | None:
+    """The pending step that follows ``task`` (the one forwarding opens)."""
+    return (
+        Task.objects.filter(
+            dossier_id=task.dossier_id,
+            kind=TaskKind.STEP,
+            state=TaskState.PENDING,
+            position__gt=task.position,
+        )
+        .select_related("unit")
+        .order_by("position", "pk")
+        .first()
+    )
+
+
+# Statuses in which the late unit may still apologise and set a new date (Art 19.6).
+APOLOGY_STATUSES = (Status.ACCEPTED, Status.PROCESSING, Status.FINANCIAL_OBLIGATION)
+
+
+def can_apologize(user: Any, dossier: Dossier) -> bool:
+    return (
+        dossier.status in APOLOGY_STATUSES
+        and not Apology.objects.filter(dossier=dossier).exists()
+        and has_capability(user, Capability.APPROVE_DOSSIERS, late_unit(dossier))
+    )
+
+
+def can_stop(user: Any, dossier: Dossier) -> bool:
+    return Action.STOP in allowed_actions(dossier.status) and has_capability(
+        user, Capability.APPROVE_DOSSIERS, late_unit(dossier)
+    )
+
+
+def _at_reception_center(user: Any, dossier: Dossier) -> bool:
+    return has_capability(user, Capability.RECEIVE_DOSSIERS, dossier.receiving_center.unit)
+
+
+def can_return_result(user: Any, dossier: Dossier) -> bool:
+    return Action.RETURN_RESULT in allowed_actions(dossier.status) and _at_reception_center(
+        user, dossier
+    )
+
+
+def can_receive_supplement(user: Any, dossier: Dossier) -> bool:
+    return Action.SUPPLEMENT_RECEIVED in allowed_actions(dossier.status) and (
+        _at_reception_center(user, dossier)
+    )
+
+
+def can_correct_result(user: Any, result: Result) -> bool:
+    return has_capability(user, Capability.REGISTER_RESULTS, result.unit)
+
+
+def apology_deadline_of(dossier: Dossier) -> dt.datetime | None:
+    """The last moment an apology may be issued for the dossier's current appointment."""
+    if dossier.due_at is None:
+        return None
+    return rules.apology_deadline(dossier.due_at, _calendar(dossier))
 
 
 def is_approval_step(task: Task) -> bool:
@@ -635,10 +707,6 @@ def _consultation_name(task: Task) -> str:
         return _("Cho ý kiến: %(step)s") % {"step": task.name}
 
 
-def _holder_of_consultation(user: Any, task: Task) -> bool:
-    return can_act_on(user, task) or has_capability(user, Capability.ASSIGN_DOSSIERS, task.unit)
-
-
 @transaction.atomic
 def answer_opinion(
     *,
@@ -654,7 +722,7 @@ def answer_opinion(
         raise WorkflowError(
             _("Yêu cầu xin ý kiến này không còn chờ trả lời."), code="task_not_active"
         )
-    if not _holder_of_consultation(actor, task):
+    if not (can_act_on(actor, task) or can_assign(actor, task)):
         raise PermissionDenied(_("Bạn không thể trả lời thay %(unit)s.") % {"unit": task.unit})
     if not answer.strip():
         raise WorkflowError(_("Hãy ghi ý kiến trả lời."), code="answer_required")
@@ -1348,7 +1416,7 @@ def apologize(
     appointment, no later than one working day before it, once per dossier."""
     dossier = _locked_dossier(dossier)
     at = _now(at)
-    if dossier.status not in (Status.ACCEPTED, Status.PROCESSING, Status.FINANCIAL_OBLIGATION):
+    if dossier.status not in APOLOGY_STATUSES:
         raise WorkflowError(
             _("Hồ sơ ở trạng thái “%(status)s” không cần xin lỗi, hẹn lại.")
             % {"status": dossier.status_label},
@@ -1374,7 +1442,7 @@ def apologize(
     if at > deadline:
         raise WorkflowError(
             _("Văn bản xin lỗi phải gửi chậm nhất %(deadline)s (một ngày làm việc trước ngày hẹn).")
-            % {"deadline": timezone.localtime(deadline).strftime("%H:%M %d/%m/%Y")},
+            % {"deadline": format_moment_short(deadline)},
             code="apology_too_late",
         )
     new_due_at = timezone.localtime(new_due_at)

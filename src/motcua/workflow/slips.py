@@ -42,19 +42,19 @@ from motcua.dossiers.slips import (
     SlipNotAvailable,
     Table,
     Text,
-    _addressee,
-    _cell_moment,
-    _code_line,
-    _header,
-    _officer_name,
-    _parties,
-    _request_blocks,
-    _time_limit,
-    _upper,
     date_line,
+    dossier_code_line,
+    dossier_parties,
     nfc,
+    officer_name,
+    party_addressee,
     place_name,
+    request_blocks,
+    slip_header,
     spoken_moment,
+    table_moment,
+    time_limit_text,
+    upper_vn,
 )
 from motcua.dossiers.status import Action, Activity, Status
 from motcua.organization.models import Role, Unit
@@ -118,8 +118,8 @@ def _unit_header(unit: Unit, day: dt.date, number_line: str) -> Header:
     parent = chain[1] if len(chain) > 1 and chain[0].pk == unit.pk else None
     governing = unit_identity_on(parent, day)[1] if parent is not None else ""
     return Header(
-        governing_body=_upper(governing),
-        office=_upper(name),
+        governing_body=upper_vn(governing),
+        office=upper_vn(name),
         number_line=number_line,
         national_name=_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
         motto=_("Độc lập - Tự do - Hạnh phúc"),
@@ -128,9 +128,9 @@ def _unit_header(unit: Unit, day: dt.date, number_line: str) -> Header:
 
 
 def _addressed_to(dossier: Dossier) -> Fields:
-    applicant = _parties(dossier)[PartyRole.APPLICANT]
+    applicant = dossier_parties(dossier)[PartyRole.APPLICANT]
     return Fields(
-        ((_("Kính gửi:"), f"{_addressee(applicant)} {nfc(applicant.name)}"),),
+        ((_("Kính gửi:"), f"{party_addressee(applicant)} {nfc(applicant.name)}"),),
         strong=True,
     )
 
@@ -148,7 +148,7 @@ def _receiving_place(dossier: Dossier) -> str:
 def _head_of(name: str, position: str) -> Signature:
     """The signer of a unit's letter: their position (upper case) over their name."""
     return Signature(
-        _upper(position) or _("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ"),
+        upper_vn(position) or _("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ"),
         _("(Ký, ghi rõ họ tên và đóng dấu)"),
         nfc(name),
     )
@@ -185,8 +185,8 @@ def _apology(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
     unit_name = nfc(unit_identity_on(apology.unit, at.date())[1])
     center = dossier.receiving_center
     received = dossier.accepted_at or dossier.submitted_at
-    applicant = _parties(dossier)[PartyRole.APPLICANT]
-    addressee = _addressee(applicant)
+    applicant = dossier_parties(dossier)[PartyRole.APPLICANT]
+    addressee = party_addressee(applicant)
     reference, corner = _references(definitions, form)
     body: list[Block] = [
         _addressed_to(dossier),
@@ -244,13 +244,13 @@ def _apology(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Slip:
         header=_unit_header(
             apology.unit, at.date(), _("Số: %(number)s") % {"number": apology.number}
         ),
-        title=_upper(str(form.title)),
+        title=upper_vn(str(form.title)),
         subtitle=_(
             "Về việc xin lỗi đối với hồ sơ giải quyết quá hạn và hẹn lại thời gian trả kết quả"
         ),
         reference=reference,
         corner=corner,
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=[_head_of(apology.signer_name, apology.signer_position)],
         recipients=_recipients(dossier, _("để theo dõi, trả kết quả")),
@@ -304,8 +304,8 @@ def _stop_notice(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Sl
         .values_list("from_status", flat=True)
         .first()
     )
-    applicant = _parties(dossier)[PartyRole.APPLICANT]
-    addressee = _addressee(applicant)
+    applicant = dossier_parties(dossier)[PartyRole.APPLICANT]
+    addressee = party_addressee(applicant)
     received = dossier.accepted_at or dossier.submitted_at
     reference, corner = _references(definitions, form)
     decided = (
@@ -355,13 +355,13 @@ def _stop_notice(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> Sl
         header=_unit_header(
             notice.unit, at.date(), _("Số: %(number)s") % {"number": notice.number}
         ),
-        title=_upper(str(form.title)),
+        title=upper_vn(str(form.title)),
         reference=reference,
         corner=corner,
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=[
-            _head_of(_officer_name(notice.created_by), getattr(notice.created_by, "position", ""))
+            _head_of(officer_name(notice.created_by), getattr(notice.created_by, "position", ""))
         ],
         recipients=_recipients(dossier, _("để thông báo, trả lại hồ sơ")),
     )
@@ -416,7 +416,7 @@ class _Walk:
 
 
 def _who(unit: str, user: Any) -> str:
-    name = _officer_name(user)
+    name = officer_name(user)
     return f"{unit}, {name}" if name else unit
 
 
@@ -490,11 +490,11 @@ def _control_sheet(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> 
         form=form,
         dossier_code=dossier.code,
         day=accepted_at.date(),
-        header=_header(dossier, accepted_at.date()),
-        title=_upper(str(form.title)),
+        header=slip_header(dossier, accepted_at.date()),
+        title=upper_vn(str(form.title)),
         reference=reference,
         corner=corner,
-        code_line=_code_line(dossier),
+        code_line=dossier_code_line(dossier),
         body=body,
         signatures=[],
     )
@@ -503,11 +503,11 @@ def _control_sheet(dossier: Dossier, definitions: FormSetDef, form: FormDef) -> 
 def _sheet_head(dossier: Dossier, accept: DossierEvent | None) -> list[Block]:
     """Whose file this is, what it asks, when it was received, the legal time and the
     appointment: the first one and, when it moved, the current one with every adjustment."""
-    applicant = _parties(dossier)[PartyRole.APPLICANT]
+    applicant = dossier_parties(dossier)[PartyRole.APPLICANT]
     assert dossier.accepted_at is not None
     blocks: list[Block] = [
         Fields(
-            ((_("Kèm theo hồ sơ của:"), f"{_addressee(applicant)} {nfc(applicant.name)}"),),
+            ((_("Kèm theo hồ sơ của:"), f"{party_addressee(applicant)} {nfc(applicant.name)}"),),
             strong=True,
         ),
         Fields(((_("Địa chỉ:"), nfc(applicant.address) or "…"),)),
@@ -517,10 +517,10 @@ def _sheet_head(dossier: Dossier, accept: DossierEvent | None) -> list[Block]:
                 (_("Thư điện tử:"), applicant.email or "…"),
             )
         ),
-        *_request_blocks(dossier),
+        *request_blocks(dossier),
         Fields(((_("Cơ quan chủ trì giải quyết:"), nfc(dossier.competent_unit.name)),)),
         Fields(((_("Thời gian nhận hồ sơ:"), spoken_moment(dossier.accepted_at)),)),
-        Fields(((_("Thời gian giải quyết theo quy định:"), _time_limit(dossier, accept)),)),
+        Fields(((_("Thời gian giải quyết theo quy định:"), time_limit_text(dossier, accept)),)),
     ]
     first_due = dossier.original_due_at or dossier.due_at
     first = spoken_moment(first_due) if first_due else "…"
@@ -548,10 +548,10 @@ def _sheet_head(dossier: Dossier, accept: DossierEvent | None) -> list[Block]:
             rows=tuple(
                 (
                     str(i),
-                    _cell_moment(a.at),
+                    table_moment(a.at),
                     str(a.get_kind_display()),
-                    _cell_moment(a.previous_due_at),
-                    _cell_moment(a.new_due_at),
+                    table_moment(a.previous_due_at),
+                    table_moment(a.new_due_at),
                     nfc(a.reason),
                 )
                 for i, a in enumerate(adjustments, 1)
@@ -659,10 +659,10 @@ def _reception(event: DossierEvent, walk: _Walk) -> _Entry:
         ),
         key=lambda t: (t.started_at, t.pk),
     )
-    rows = [(_given(_who(walk.center, event.actor)), _cell_moment(event.at))]
+    rows = [(_given(_who(walk.center, event.actor)), table_moment(event.at))]
     for task in first:
         assert task.started_at is not None
-        rows.append((_received(_receiver(walk, task)), _cell_moment(task.started_at)))
+        rows.append((_received(_receiver(walk, task)), table_moment(task.started_at)))
     _hold(walk, None, first)
     return _Entry(
         rows,
@@ -680,7 +680,7 @@ def _forward(event: DossierEvent, walk: _Walk, *, completes: bool) -> list[_Entr
         return []
     entries = [
         _Entry(
-            [(_who(nfc(c.unit.name), c.assignee), _cell_moment(event.at))],
+            [(_who(nfc(c.unit.name), c.assignee), table_moment(event.at))],
             "",
             nfc(c.response) or _("Không chờ ý kiến."),
         )
@@ -688,14 +688,14 @@ def _forward(event: DossierEvent, walk: _Walk, *, completes: bool) -> list[_Entr
         if c.parent_id == giver.pk and c.state == TaskState.CANCELLED and c.finished_at == event.at
     ]
     receivers = [walk.tasks[pk] for pk in data.get("to_tasks") or [] if pk in walk.tasks]
-    rows = [(_given(_who(nfc(giver.unit.name), event.actor)), _cell_moment(event.at))]
+    rows = [(_given(_who(nfc(giver.unit.name), event.actor)), table_moment(event.at))]
     rows += [
-        (_received(_receiver(walk, t, data.get("to_assignee"))), _cell_moment(event.at))
+        (_received(_receiver(walk, t, data.get("to_assignee"))), table_moment(event.at))
         for t in receivers
     ]
     note = nfc(giver.name)
     if completes:
-        rows.append((_received(walk.center), _cell_moment(event.at)))
+        rows.append((_received(walk.center), table_moment(event.at)))
         note = _("%(step)s; hoàn thành giải quyết, chuyển kết quả về %(center)s") % {
             "step": note,
             "center": walk.center,
@@ -714,9 +714,9 @@ def _return(event: DossierEvent, walk: _Walk) -> _Entry:
     data = event.data or {}
     giver, back = _task(walk, data.get("task")), _task(walk, data.get("to_task"))
     unit = nfc(giver.unit.name) if giver else _holding_unit(walk)
-    rows = [(_given(_who(unit, event.actor)), _cell_moment(event.at))]
+    rows = [(_given(_who(unit, event.actor)), table_moment(event.at))]
     if back is not None:
-        rows.append((_received(_receiver(walk, back)), _cell_moment(event.at)))
+        rows.append((_received(_receiver(walk, back)), table_moment(event.at)))
     _hold(walk, giver, [back] if back else [])
     return _Entry(
         rows,
@@ -739,8 +739,8 @@ def _consultation(event: DossierEvent, walk: _Walk) -> _Entry:
     for task in asked:
         walk.asked_by[task.pk] = event.actor
     unit = nfc(asking.unit.name) if asking else _holding_unit(walk)
-    rows = [(_given(_who(unit, event.actor)), _cell_moment(event.at))]
-    rows += [(_received(_receiver(walk, t)), _cell_moment(event.at)) for t in asked]
+    rows = [(_given(_who(unit, event.actor)), table_moment(event.at))]
+    rows += [(_received(_receiver(walk, t)), table_moment(event.at)) for t in asked]
     return _Entry(rows, "", _("Xin ý kiến: %(question)s") % {"question": nfc(event.note)})
 
 
@@ -750,10 +750,10 @@ def _answer(event: DossierEvent, walk: _Walk) -> _Entry:
     consulted = _task(walk, data.get("task"))
     asking = _task(walk, data.get("asking_task"))
     unit = nfc(consulted.unit.name) if consulted else ""
-    rows = [(_given(_who(unit, event.actor)), _cell_moment(event.at))]
+    rows = [(_given(_who(unit, event.actor)), table_moment(event.at))]
     if asking is not None:
         asker = walk.asked_by.get(consulted.pk) if consulted else None
-        rows.append((_received(_who(nfc(asking.unit.name), asker)), _cell_moment(event.at)))
+        rows.append((_received(_who(nfc(asking.unit.name), asker)), table_moment(event.at)))
     return _Entry(rows, _timeliness(consulted), _("Trả lời xin ý kiến"))
 
 
@@ -766,8 +766,8 @@ def _assignment(event: DossierEvent, walk: _Walk) -> _Entry:
     note = _("Phân công xử lý bước “%(step)s”") % {"step": nfc(task.name) if task else ""}
     return _Entry(
         [
-            (_given(_who(unit, event.actor)), _cell_moment(event.at)),
-            (_received(f"{unit}, {to}" if to else unit), _cell_moment(event.at)),
+            (_given(_who(unit, event.actor)), table_moment(event.at)),
+            (_received(f"{unit}, {to}" if to else unit), table_moment(event.at)),
         ],
         "",
         f"{note}. {nfc(event.note)}" if event.note else note,
@@ -782,14 +782,14 @@ def _result_return(dossier: Dossier, event: DossierEvent, walk: _Walk) -> _Entry
     if method == ReturnMethod.POSTAL:
         recipient = _("Dịch vụ bưu chính công ích")
     else:
-        applicant = _parties(dossier)[PartyRole.APPLICANT]
+        applicant = dossier_parties(dossier)[PartyRole.APPLICANT]
         recipient = _("Ông/Bà %(name)s") % {
             "name": nfc(data.get("recipient") or "") or nfc(applicant.name)
         }
     return _Entry(
         [
-            (_given(_who(walk.center, event.actor)), _cell_moment(event.at)),
-            (_received(recipient), _cell_moment(event.at)),
+            (_given(_who(walk.center, event.actor)), table_moment(event.at)),
+            (_received(recipient), table_moment(event.at)),
         ],
         str(walk.outcome.label) if walk.outcome else "",
         _("Trả kết quả cho tổ chức, cá nhân: %(method)s")
@@ -806,15 +806,15 @@ def _noted(event: DossierEvent, walk: _Walk) -> _Entry:
     if number:
         label = _("%(label)s (số %(number)s)") % {"label": label, "number": number}
     note = f"{label}: {nfc(event.note)}" if event.note else str(label)
-    return _Entry([(_who(unit, event.actor), _cell_moment(event.at))], "", note)
+    return _Entry([(_who(unit, event.actor), table_moment(event.at))], "", note)
 
 
 def _open_entry(task: Task) -> _Entry:
     """A step or consultation still open: who holds it, and until when."""
     if task.paused_at is not None:
-        state = _("Tạm dừng từ %(moment)s") % {"moment": _cell_moment(task.paused_at)}
+        state = _("Tạm dừng từ %(moment)s") % {"moment": table_moment(task.paused_at)}
     else:
-        due = _cell_moment(task.due_at) if task.due_at else "…"
+        due = table_moment(task.due_at) if task.due_at else "…"
         state = _("Đang xử lý (hạn %(due)s)") % {"due": due}
     return _Entry([(_who(nfc(task.unit.name), task.assignee), "")], state, nfc(task.name))
 

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from motcua.core.calendar import calendar_for
+from motcua.core.calendar import calendar_for, format_moment_short
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.status import Status
-from motcua.organization.models import Role, RoleAssignment, Unit, User
+from motcua.organization.models import Role, Unit, User
+from motcua.organization.permissions import role_holders
 
 from . import notify, rules, services
 from .models import Apology, Task, TaskState
@@ -94,19 +95,8 @@ class _People:
     def holding(self, role: str, unit: Unit) -> list[User]:
         key = (role, unit.pk)
         if key not in self._found:
-            self._found[key] = _holders(role, unit, self.day)
+            self._found[key] = role_holders(role, unit, self.day)
         return self._found[key]
-
-
-def _holders(role: str, unit: Unit, day: dt.date) -> list[User]:
-    assignments = RoleAssignment.objects.effective_on(day).filter(
-        role=role, unit__path__in=unit.ancestor_paths(), user__is_active=True
-    )
-    return list(User.objects.filter(pk__in=assignments.values("user_id")))
-
-
-def _moment(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
 def _warn(task: Task, people: _People) -> None:
@@ -120,7 +110,7 @@ def _warn(task: Task, people: _People) -> None:
         body = _("Bước “%(step)s” của hồ sơ %(code)s đến hạn lúc %(due)s.") % {
             "step": task.name,
             "code": task.dossier.code,
-            "due": _moment(task.due_at),
+            "due": format_moment_short(task.due_at),
         }
     notify.officers(
         _unique(holders + leaders),
@@ -144,7 +134,7 @@ def _escalate(task: Task, people: _People) -> None:
             "step": task.name,
             "code": task.dossier.code,
             "unit": task.unit,
-            "due": _moment(task.due_at),
+            "due": format_moment_short(task.due_at),
         }
     notify.officers(
         _unique(holders + leaders + managers),
@@ -195,11 +185,11 @@ def warn_apology_deadlines(*, now: dt.datetime, batch: int = 500) -> int:
                     "lại phải gửi chậm nhất %(deadline)s."
                 ) % {
                     "code": dossier.code,
-                    "due": _moment(dossier.due_at),
-                    "deadline": _moment(deadline),
+                    "due": format_moment_short(dossier.due_at),
+                    "deadline": format_moment_short(deadline),
                 }
             notify.officers(
-                _holders(Role.LEADER, unit, timezone.localdate()),
+                role_holders(Role.LEADER, unit),
                 key=f"dossier:{dossier.pk}:apology-warning:{dossier.due_at:%Y%m%d%H%M}",
                 subject=subject,
                 body=body,

@@ -21,12 +21,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from motcua.core.calendar import format_moment_short
 from motcua.dossiers import documents
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers.models import Document, DocumentKind, Dossier
 from motcua.dossiers.status import Status, TransitionRefused
 from motcua.organization.models import Unit, User
-from motcua.organization.permissions import Capability, has_capability
+from motcua.organization.permissions import Capability, has_capability, role_holders
 from motcua.workspace.decorators import capability_required
 
 from . import result_files, rules, selectors, services
@@ -82,48 +83,21 @@ def _dossier(request: HttpRequest, code: str) -> Dossier:
     return dossier
 
 
-def _assignable(task: Task) -> list[User]:
-    """People who hold the task's role in its unit (for the leader's choice)."""
-    day = timezone.localdate()
-    from motcua.organization.models import RoleAssignment
-
-    assignments = RoleAssignment.objects.effective_on(day).filter(
-        role=task.role, unit__path__in=task.unit.ancestor_paths(), user__is_active=True
-    )
-    return list(User.objects.filter(pk__in=assignments.values("user_id")).order_by("full_name"))
-
-
-def _next_candidates(task: Task) -> list[User]:
-    nxt = (
-        Task.objects.filter(
-            dossier_id=task.dossier_id,
-            kind=TaskKind.STEP,
-            state=TaskState.PENDING,
-            position__gt=task.position,
-        )
-        .select_related("unit")
-        .order_by("position")
-        .first()
-    )
-    return _assignable(nxt) if nxt is not None else []
-
-
 def _panel(user: Any, task: Task) -> dict[str, Any]:
-    """What ``user`` may do with one open task, for the template."""
+    """What ``user`` may do with one open task, for the template (decided in ``services``)."""
     holder = services.can_act_on(user, task)
+    assigner = services.can_assign(user, task)
+    following = services.next_step(task) if holder else None
     return {
         "task": task,
         "holder": holder,
-        "can_assign": services.can_assign(user, task),
-        "assignable": _assignable(task) if services.can_assign(user, task) else [],
-        "next_candidates": _next_candidates(task) if holder else [],
-        "can_approve": holder
-        and services.is_approval_step(task)
-        and has_capability(user, Capability.APPROVE_DOSSIERS, task.unit),
+        "can_assign": assigner,
+        "assignable": role_holders(task.role, task.unit) if assigner else [],
+        "next_candidates": role_holders(following.role, following.unit) if following else [],
+        "can_approve": services.can_approve(user, task),
         "can_return": holder and services.has_previous_step(task),
         "is_consultation": task.kind == TaskKind.CONSULTATION,
-        "can_answer": task.kind == TaskKind.CONSULTATION
-        and (holder or services.can_assign(user, task)),
+        "can_answer": services.can_answer(user, task),
         "open_consultations": [c for c in task.consultations.all() if c.state == TaskState.ACTIVE],
     }
 
@@ -153,9 +127,9 @@ def _results(dossier: Dossier, user: Any) -> list[dict[str, Any]]:
                 "result": result,
                 "signatures": reports,
                 "problem": problem,
-                "errors": list(result.error_reports.select_related("correction")),
+                "errors": list(result.error_reports.all()),
                 "can_report": services.can_report_error(user, result),
-                "can_correct": has_capability(user, Capability.REGISTER_RESULTS, result.unit),
+                "can_correct": services.can_correct_result(user, result),
             }
         )
     return rows
@@ -167,8 +141,6 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
     route = selectors.route(dossier)
     open_tasks = [t for t in route if t.state == TaskState.ACTIVE]
     user = request.user
-    at_center = has_capability(user, Capability.RECEIVE_DOSSIERS, dossier.receiving_center.unit)
-    leader_here = has_capability(user, Capability.APPROVE_DOSSIERS, services.late_unit(dossier))
     context = {
         "dossier": dossier,
         "route": route,
@@ -183,29 +155,15 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         if open_tasks
         else [],
         "can_issue": services.can_issue_result(user, dossier),
-        "can_return": at_center and dossier.status == Status.PROCESSED,
-        "can_receive_supplement": at_center and dossier.status == Status.SUPPLEMENT_REQUESTED,
-        "can_apologize": leader_here
-        and dossier.status in (Status.ACCEPTED, Status.PROCESSING)
-        and not hasattr_safe(dossier, "apology"),
-        "can_stop": leader_here
-        and dossier.status
-        in (Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FINANCIAL_OBLIGATION),
+        "can_return": services.can_return_result(user, dossier),
+        "can_receive_supplement": services.can_receive_supplement(user, dossier),
+        "can_apologize": services.can_apologize(user, dossier),
+        "can_stop": services.can_stop(user, dossier),
         "obligations": list(dossier.financial_obligations.filter(settled_at__isnull=True)),
         "return_methods": ReturnMethod.choices,
-        "apology_deadline": rules.apology_deadline(dossier.due_at, services._calendar(dossier))
-        if dossier.due_at
-        else None,
+        "apology_deadline": services.apology_deadline_of(dossier),
     }
     return render(request, "workflow/dossier.html", context)
-
-
-def hasattr_safe(obj: Any, name: str) -> bool:
-    try:
-        getattr(obj, name)
-    except Exception:  # a missing one-to-one row
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,7 +324,7 @@ def _report_error(request: HttpRequest, dossier: Dossier) -> str:
         description=request.POST.get("description", ""),
     )
     return _("Đã ghi nhận sai sót; hạn đính chính: %(due)s.") % {
-        "due": timezone.localtime(report.due_at).strftime("%H:%M %d/%m/%Y")
+        "due": format_moment_short(report.due_at)
     }
 
 
