@@ -33,25 +33,6 @@ from .models import ReturnMethod, SignatureMode, Task
 
 router = Router(tags=["processing"])
 
-# Refusals that depend on the state, not on the body.
-STATE_CODES = frozenset(
-    {
-        "task_not_active",
-        "dossier_paused",
-        "dossier_not_processing",
-        "opinions_pending",
-        "result_required",
-        "not_approved",
-        "not_an_approval_step",
-        "result_already_issued",
-        "no_previous_step",
-        "apology_already_issued",
-        "appointment_passed",
-        "apology_too_late",
-        "already_corrected",
-        "no_open_request",
-    }
-)
 ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
@@ -193,7 +174,7 @@ def processing(request: HttpRequest, code: str) -> dict[str, Any]:
 
 def _refusal(exc: ValidationError) -> ApiError:
     code = getattr(exc, "code", None) or "validation_error"
-    status = 409 if code in STATE_CODES else 422
+    status = 409 if getattr(exc, "is_state_conflict", False) else 422
     return ApiError(status, code, " ".join(exc.messages))
 
 

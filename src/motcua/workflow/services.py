@@ -49,6 +49,29 @@ from .models import (
     TaskState,
 )
 
+# Refusals caused by the dossier's or the step's state (not by what was asked): an API answers
+# them with 409 Conflict, the others with 422.
+STATE_REFUSALS = frozenset(
+    {
+        "task_not_active",
+        "task_is_consultation",
+        "dossier_paused",
+        "dossier_not_processing",
+        "opinions_pending",
+        "result_required",
+        "not_approved",
+        "not_an_approval_step",
+        "result_already_issued",
+        "no_previous_step",
+        "apology_already_issued",
+        "appointment_passed",
+        "apology_too_late",
+        "already_corrected",
+        "already_settled",
+        "no_open_request",
+    }
+)
+
 
 class WorkflowError(ValidationError):
     """A refused processing action; ``code`` is machine-readable, the message Vietnamese."""
@@ -56,6 +79,10 @@ class WorkflowError(ValidationError):
     def __init__(self, message: Any, code: str) -> None:
         super().__init__(message, code)
         self.code = code
+
+    @property
+    def is_state_conflict(self) -> bool:
+        return self.code in STATE_REFUSALS
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
