@@ -14,10 +14,13 @@ urlpatterns = [
     path("workspace/dossiers/", include("motcua.dossiers.urls")),
     path("workspace/print/", include("motcua.dossiers.urls_print")),
     path("workspace/xu-ly/", include("motcua.workflow.urls")),
+    path("workspace/san/", include("motcua.queueing.urls_workspace")),
     path("workspace/", include("motcua.workspace.urls")),
     path("api/v1/", include("motcua.api.urls")),
     # The citizen's electronic result (a signed link sent when the result is ready).
     path("ket-qua/<str:token>/", workflow_public.download, name="result_download"),
+    # The counter floor: kiosks, display boards, rating tablets, tickets on phones, booking.
+    path("xep-hang/", include("motcua.queueing.urls_public")),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from motcua.organization.models import Counter, Role
+from motcua.organization.models import Role
 from motcua.queueing import services
-from motcua.queueing.models import PriorityCategory, QueueService, Ticket, TicketState
+from motcua.queueing.models import QueueService, Ticket, TicketState
 from motcua.queueing.services import QueueError
 from tests import factories
 
@@ -20,37 +20,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MORNING = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
 LATER = MORNING + dt.timedelta(hours=1)  # the console acts later the same day
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def floor(db):
-    unit = factories.unit("UBND phường Quy Nhơn")
-    center = factories.center(unit, name="Trung tâm phường Quy Nhơn")
-    civil = QueueService.objects.create(center=center, name="Hộ tịch", position=1)
-    land = QueueService.objects.create(center=center, name="Đất đai", position=2)
-    one = Counter.objects.create(center=center, number=1, name="Hộ tịch")
-    two = Counter.objects.create(center=center, number=2, name="Hộ tịch, đất đai")
-    priority_counter = Counter.objects.create(
-        center=center, number=3, name="Ưu tiên", is_priority=True
-    )
-    civil.counters.set([one, two, priority_counter])
-    land.counters.set([two])
-    lan = factories.staff(username="lan", roles=[(Role.RECEPTIONIST, unit)])
-    hoa = factories.staff(username="hoa", roles=[(Role.RECEPTIONIST, unit)])
-    return {
-        "center": center,
-        "civil": civil,
-        "land": land,
-        "one": one,
-        "two": two,
-        "priority_counter": priority_counter,
-        "lan": lan,
-        "hoa": hoa,
-        # Seeded by a migration; a transactional test's flush may have removed it.
-        "elderly": PriorityCategory.objects.get_or_create(
-            code="nguoi-cao-tuoi", defaults={"name": "Người cao tuổi (từ 75 tuổi)"}
-        )[0],
-    }
 
 
 def issue(floor, service="civil", minutes=0, priority=None):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +26,11 @@ from . import rules
 from .models import (
     Call,
     CounterSession,
+    FloorClock,
     PriorityCategory,
     QueueService,
+    Rating,
+    RatingValue,
     Ticket,
     TicketSource,
     TicketState,
@@ -46,6 +49,21 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return timezone.localtime(at or timezone.now())
 
 
+def touch_floor(center_id: int) -> None:
+    """Bump the center's floor version (inside the caller's transaction): boards, consoles and
+    phones following a ticket see the change on their next poll of this one row."""
+    if not FloorClock.objects.filter(center_id=center_id).update(version=F("version") + 1):
+        FloorClock.objects.get_or_create(center_id=center_id)
+        FloorClock.objects.filter(center_id=center_id).update(version=F("version") + 1)
+
+
+def floor_version(center_id: int) -> int:
+    version = (
+        FloorClock.objects.filter(center_id=center_id).values_list("version", flat=True).first()
+    )
+    return version or 0
+
+
 # ---------------------------------------------------------------------------------------------
 # Tickets
 
@@ -58,8 +76,10 @@ def issue_ticket(
     priority: PriorityCategory | None = None,
     source: str = TicketSource.KIOSK,
     at: dt.datetime | None = None,
+    queue_at: dt.datetime | None = None,
 ) -> Ticket:
-    """A new ticket for ``service``: the next number of the center's day."""
+    """A new ticket for ``service``: the next number of the center's day. ``queue_at`` (a
+    booking's slot) gives its place in the queue; by default the moment of issue."""
     if service.center_id != center.pk or not service.is_active:
         raise QueueError(
             _("Dịch vụ “%(service)s” không phục vụ tại %(center)s.")
@@ -73,7 +93,7 @@ def issue_ticket(
     at = _now(at)
     day = at.date()
     number = next_number(scope="ticket", key=str(center.pk), period=day.isoformat())
-    return Ticket.objects.create(
+    ticket = Ticket.objects.create(
         center=center,
         day=day,
         number=rules.FIRST_TICKET_NUMBER - 1 + number,
@@ -81,7 +101,10 @@ def issue_ticket(
         priority=priority,
         source=source,
         issued_at=at,
+        queue_at=queue_at or at,
     )
+    touch_floor(center.pk)
+    return ticket
 
 
 def people_ahead(ticket: Ticket) -> int:
@@ -92,9 +115,10 @@ def people_ahead(ticket: Ticket) -> int:
     waiting = Ticket.objects.filter(
         service_id=ticket.service_id, day=ticket.day, state=TicketState.WAITING
     ).exclude(pk=ticket.pk)
+    earlier = Q(queue_at__lt=ticket.queue_at) | Q(queue_at=ticket.queue_at, pk__lt=ticket.pk)
     if ticket.priority_id is not None:
-        return waiting.filter(priority__isnull=False, issued_at__lt=ticket.issued_at).count()
-    return waiting.filter(Q(issued_at__lt=ticket.issued_at) | Q(priority__isnull=False)).count()
+        return waiting.filter(earlier, priority__isnull=False).count()
+    return waiting.filter(earlier | Q(priority__isnull=False)).count()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,19 +145,35 @@ def open_counter(*, actor: Any, counter: Counter, at: dt.datetime | None = None)
     if mine is not None and mine.counter_id == counter.pk:
         return mine
     CounterSession.objects.filter(officer=actor, ended_at=None).update(ended_at=at)
-    return CounterSession.objects.create(counter=counter, officer=actor, started_at=at)
+    session = CounterSession.objects.create(counter=counter, officer=actor, started_at=at)
+    touch_floor(counter.center_id)
+    return session
 
 
+@transaction.atomic
 def close_counter(*, actor: Any, at: dt.datetime | None = None) -> int:
-    return CounterSession.objects.filter(officer=actor, ended_at=None).update(ended_at=_now(at))
+    """The officer leaves the counter; a ticket still called there goes back to the queue."""
+    sessions = CounterSession.objects.filter(officer=actor, ended_at=None).select_related("counter")
+    closed = 0
+    for session in sessions:
+        Ticket.objects.filter(counter=session.counter, state=TicketState.CALLED).update(
+            state=TicketState.WAITING, counter=None, officer=None, called_at=None, call_count=0
+        )
+        closed += CounterSession.objects.filter(pk=session.pk).update(ended_at=_now(at))
+        touch_floor(session.counter.center_id)
+    return closed
 
 
-def _session_counter(actor: Any) -> Counter:
-    session = (
+def current_session(actor: Any) -> CounterSession | None:
+    return (
         CounterSession.objects.filter(officer=actor, ended_at=None)
         .select_related("counter__center")
         .first()
     )
+
+
+def _session_counter(actor: Any) -> Counter:
+    session = current_session(actor)
     if session is None:
         raise QueueError(_("Hãy chọn quầy làm việc trước khi gọi số."), code="no_counter")
     return session.counter
@@ -169,7 +209,7 @@ def _priority_turn(counter: Counter, day: dt.date) -> bool:
 
 def _choose(counter: Counter, day: dt.date) -> Ticket | None:
     waiting = waiting_for(counter, day).select_for_update(skip_locked=True, of=("self",))
-    ordered = waiting.order_by("issued_at", "pk")
+    ordered = waiting.order_by("queue_at", "pk")
     if _priority_turn(counter, day):
         first = ordered.filter(priority__isnull=False).first()
         if first is not None:
@@ -178,7 +218,8 @@ def _choose(counter: Counter, day: dt.date) -> Ticket | None:
     return normal or ordered.first()
 
 
-def _current(counter: Counter) -> Ticket | None:
+def current_ticket(counter: Counter) -> Ticket | None:
+    """The ticket called to or served at ``counter`` now, if any."""
     return Ticket.objects.filter(
         counter=counter, state__in=[TicketState.CALLED, TicketState.SERVING]
     ).first()
@@ -186,13 +227,14 @@ def _current(counter: Counter) -> Ticket | None:
 
 def _call(ticket: Ticket, counter: Counter, at: dt.datetime) -> None:
     Call.objects.create(ticket=ticket, counter=counter, center_id=counter.center_id, at=at)
+    touch_floor(counter.center_id)
 
 
 @transaction.atomic
 def call_next(*, actor: Any, at: dt.datetime | None = None) -> Ticket | None:
     """Call the next ticket to the officer's counter; None when nobody waits."""
     counter = _session_counter(actor)
-    current = _current(counter)
+    current = current_ticket(counter)
     if current is not None:
         raise QueueError(
             _("Quầy đang phục vụ số %(number)s: hãy kết thúc hoặc báo vắng trước.")
@@ -239,6 +281,7 @@ def skip(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Ticket
     ticket, _counter = _own(actor, ticket, TicketState.CALLED)
     ticket.state, ticket.finished_at = TicketState.NO_SHOW, _now(at)
     ticket.save(update_fields=["state", "finished_at"])
+    touch_floor(ticket.center_id)
     return ticket
 
 
@@ -247,6 +290,7 @@ def start_serving(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) 
     ticket, _counter = _own(actor, ticket, TicketState.CALLED)
     ticket.state, ticket.started_at = TicketState.SERVING, _now(at)
     ticket.save(update_fields=["state", "started_at"])
+    touch_floor(ticket.center_id)
     return ticket
 
 
@@ -270,6 +314,7 @@ def finish_serving(
         ticket.dossier = dossier
     ticket.state, ticket.finished_at = TicketState.DONE, _now(at)
     ticket.save(update_fields=["state", "finished_at", "dossier"])
+    touch_floor(ticket.center_id)
     return ticket
 
 
@@ -289,4 +334,53 @@ def transfer(
     ticket.called_at = ticket.started_at = None
     ticket.call_count = 0
     ticket.save()
+    touch_floor(ticket.center_id)
     return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# The rating tablet
+
+
+def awaiting_rating(counter: Counter, at: dt.datetime | None = None) -> Ticket | None:
+    """The ticket the counter's tablet asks about: the last one finished here within
+    ``rules.RATING_WINDOW`` and not yet rated (and no one called since)."""
+    at = _now(at)
+    if current_ticket(counter) is not None:
+        return None
+    last = (
+        Ticket.objects.filter(counter=counter, state=TicketState.DONE, day=at.date())
+        .select_related("officer", "service")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if last is None or last.finished_at is None or at - last.finished_at > rules.RATING_WINDOW:
+        return None
+    if Rating.objects.filter(ticket=last).exists():
+        return None
+    return last
+
+
+@transaction.atomic
+def rate(*, counter: Counter, ticket_id: int, value: int, at: dt.datetime | None = None) -> Rating:
+    """Record the citizen's one tap for the ticket just served at ``counter``."""
+    if value not in RatingValue.values:
+        raise QueueError(_("Mức đánh giá không hợp lệ."), code="rating_invalid")
+    at = _now(at)
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, counter=counter).first()
+    if ticket is None or ticket.state != TicketState.DONE or ticket.officer_id is None:
+        raise QueueError(_("Không có lượt phục vụ nào để đánh giá."), code="nothing_to_rate")
+    if ticket.finished_at is None or at - ticket.finished_at > rules.RATING_WINDOW:
+        raise QueueError(_("Đã hết thời gian đánh giá lượt phục vụ này."), code="rating_expired")
+    if Rating.objects.filter(ticket=ticket).exists():
+        raise QueueError(_("Lượt phục vụ này đã được đánh giá."), code="already_rated")
+    rating = Rating.objects.create(
+        ticket=ticket,
+        counter=counter,
+        officer_id=ticket.officer_id,
+        dossier_id=ticket.dossier_id,
+        value=value,
+        at=at,
+    )
+    touch_floor(ticket.center_id)
+    return rating
