@@ -37,7 +37,7 @@ def _today(at: dt.datetime | None) -> dt.date:
 def waiting_by_service(center: Center, day: dt.date) -> list[dict[str, Any]]:
     """Every active service of the center with the number of tickets waiting and the moment
     the longest-waiting one joined the queue."""
-    counts: dict[int, dict[str, Any]] = {
+    counts: dict[int, Any] = {
         row["service_id"]: row
         for row in Ticket.objects.filter(center=center, day=day, state=TicketState.WAITING)
         .values("service_id")
