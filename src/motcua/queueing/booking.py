@@ -2,8 +2,15 @@
 the center's calendar), a limit of bookings per person per day, check-in at the kiosk on
 arrival (the ticket's place in the queue is the slot's start) and the release of no-shows.
 
-A service takes bookings when its ``booking_capacity`` (bookings per slot) is above zero; its
-slots are its ``slot_minutes`` long, cut from the center's working sessions.
+A service takes bookings when it is active, its center is active and its ``booking_capacity``
+(bookings per slot) is above zero; its slots are its ``slot_minutes`` long, cut from the
+center's working sessions (a slot never straddles the lunch break or the closing time).
+
+Refusals are :class:`~motcua.queueing.services.QueueError` with a machine-readable ``code``:
+``service_unavailable``, ``slot_unavailable``, ``already_booked``, ``slot_full``,
+``person_limit``, ``name_invalid``, ``identity_invalid``, ``phone_invalid`` (booking);
+``booking_unknown``, ``booking_closed`` (finding, cancelling, checking in); ``too_early``,
+``too_late`` (checking in).
 """
 
 from __future__ import annotations
@@ -11,16 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from django.core import signing
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from motcua.core.calendar import calendar_for, format_moment_short
+from motcua.core.calendar import WorkingCalendar, calendar_for, format_moment_short
 from motcua.organization.models import Center
 
 from . import rules
@@ -32,7 +42,11 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 IDENTITY_RE = re.compile(r"^\d{12}$")
 PHONE_RE = re.compile(r"^(0|\+84)\d{9}$")
+# People copy numbers as "0520 9000 1234" or "0912.345.678".
+_SEPARATORS = re.compile(r"[\s.\-]")
 HOLDING = (BookingState.BOOKED, BookingState.CHECKED_IN)
+SLOT_KEY_FORMAT = "%Y-%m-%dT%H:%M"
+TOKEN_SALT = "motcua.queueing.booking"
 
 
 @dataclass(frozen=True)
@@ -43,26 +57,81 @@ class Slot:
 
     @property
     def key(self) -> str:
-        """The slot in a form field: its local start, ``2026-03-02T07:30``."""
-        return timezone.localtime(self.start).strftime("%Y-%m-%dT%H:%M")
+        """The slot in a form field or a URL: its local start, ``2026-03-02T07:30``."""
+        return timezone.localtime(self.start).strftime(SLOT_KEY_FORMAT)
+
+    @property
+    def full(self) -> bool:
+        return self.free == 0
+
+
+@dataclass(frozen=True)
+class BookingDay:
+    """A day of the booking window with its slots not yet begun."""
+
+    day: dt.date
+    slots: list[Slot]
+
+    @property
+    def free(self) -> int:
+        return sum(slot.free for slot in self.slots)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
     return timezone.localtime(at or timezone.now())
 
 
-def booking_days(center: Center, at: dt.datetime | None = None) -> list[dt.date]:
+# ---------------------------------------------------------------------------------------------
+# Who takes bookings
+
+
+def bookable_services() -> QuerySet[QueueService]:
+    """Active services of active centers that take bookings."""
+    return QueueService.objects.filter(
+        is_active=True, booking_capacity__gt=0, center__is_active=True
+    ).select_related("center")
+
+
+def bookable_service(service_id: int) -> QueueService | None:
+    return bookable_services().filter(pk=service_id).first()
+
+
+def centers_taking_bookings() -> QuerySet[Center]:
+    """Centers with at least one service taking bookings; each has ``bookable`` (its services
+    taking bookings, in the kiosk's order). Two queries."""
+    services = QueueService.objects.filter(is_active=True, booking_capacity__gt=0)
+    return (
+        Center.objects.filter(is_active=True, queue_services__in=services)
+        .distinct()
+        .order_by("name", "pk")
+        .prefetch_related(Prefetch("queue_services", queryset=services, to_attr="bookable"))
+    )
+
+
+def takes_bookings(service: QueueService) -> bool:
+    return service.is_active and service.booking_capacity > 0 and service.center.is_active
+
+
+# ---------------------------------------------------------------------------------------------
+# Days and slots
+
+
+def booking_days(
+    center: Center, at: dt.datetime | None = None, *, calendar: WorkingCalendar | None = None
+) -> list[dt.date]:
     """The working days a citizen may book: today and the next ``BOOKING_DAYS_AHEAD`` days."""
     today = _now(at).date()
-    calendar = calendar_for(center)
+    calendar = calendar or calendar_for(center)
     days = (today + dt.timedelta(days=n) for n in range(rules.BOOKING_DAYS_AHEAD + 1))
     return [day for day in days if calendar.is_working_day(day)]
 
 
-def _slot_bounds(service: QueueService, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+def _slot_bounds(
+    service: QueueService, calendar: WorkingCalendar, day: dt.date
+) -> list[tuple[dt.datetime, dt.datetime]]:
     length = dt.timedelta(minutes=service.slot_minutes)
     bounds = []
-    for start, end in calendar_for(service.center).working_intervals(day):
+    for start, end in calendar.working_intervals(day):
         moment = start
         while moment + length <= end:
             bounds.append((moment, moment + length))
@@ -70,41 +139,106 @@ def _slot_bounds(service: QueueService, day: dt.date) -> list[tuple[dt.datetime,
     return bounds
 
 
-def slots(service: QueueService, day: dt.date, at: dt.datetime | None = None) -> list[Slot]:
-    """The slots of ``day`` not yet begun, with how many bookings each can still take."""
-    if service.booking_capacity == 0 or not service.is_active:
-        return []
-    now = _now(at)
-    if day not in booking_days(service.center, now):
-        return []
-    taken = dict(
-        Booking.objects.filter(service=service, day=day, state__in=HOLDING)
+def _taken(service: QueueService, days: Iterable[dt.date]) -> dict[dt.datetime, int]:
+    """Places held per slot start on ``days`` (one query)."""
+    return dict(
+        Booking.objects.filter(service=service, day__in=list(days), state__in=HOLDING)
+        .order_by()
         .values_list("slot_start")
         .annotate(n=Count("pk"))
         .values_list("slot_start", "n")
     )
+
+
+def _day_slots(
+    service: QueueService,
+    calendar: WorkingCalendar,
+    day: dt.date,
+    now: dt.datetime,
+    taken: dict[dt.datetime, int],
+) -> list[Slot]:
     return [
         Slot(start, end, max(service.booking_capacity - taken.get(start, 0), 0))
-        for start, end in _slot_bounds(service, day)
+        for start, end in _slot_bounds(service, calendar, day)
         if start > now
     ]
 
 
-def _clean_person(full_name: str, identity_number: str, phone: str) -> tuple[str, str, str]:
+def plan(service: QueueService, at: dt.datetime | None = None) -> list[BookingDay]:
+    """Every day of the booking window with its slots not yet begun (a few queries whatever
+    the number of days: the calendar, then one count of the places held)."""
+    if not takes_bookings(service):
+        return []
+    now = _now(at)
+    calendar = calendar_for(service.center)
+    days = booking_days(service.center, now, calendar=calendar)
+    taken = _taken(service, days)
+    return [BookingDay(day, _day_slots(service, calendar, day, now, taken)) for day in days]
+
+
+def slots(service: QueueService, day: dt.date, at: dt.datetime | None = None) -> list[Slot]:
+    """The slots of ``day`` not yet begun, with how many bookings each can still take; none
+    when the day is outside the window or the service takes no bookings."""
+    if not takes_bookings(service):
+        return []
+    now = _now(at)
+    calendar = calendar_for(service.center)
+    if day not in booking_days(service.center, now, calendar=calendar):
+        return []
+    return _day_slots(service, calendar, day, now, _taken(service, [day]))
+
+
+def slot_from_key(key: str) -> dt.datetime | None:
+    """The aware start of a slot written as :attr:`Slot.key`; None when it is not one."""
+    try:
+        naive = dt.datetime.strptime((key or "").strip(), SLOT_KEY_FORMAT)
+    except ValueError:
+        return None
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+# ---------------------------------------------------------------------------------------------
+# Booking
+
+
+def clean_identity(text: str) -> str:
+    return _SEPARATORS.sub("", text or "")
+
+
+PERSON_FIELDS = {
+    "name_invalid": "full_name",
+    "identity_invalid": "identity_number",
+    "phone_invalid": "phone",
+}
+
+
+def person_problems(full_name: str, identity_number: str, phone: str) -> dict[str, QueueError]:
+    """Every problem of the person's details at once, by field (``full_name``,
+    ``identity_number``, ``phone``), so a form can mark them all; empty when all are good."""
     full_name = " ".join((full_name or "").split())
-    identity_number = (identity_number or "").strip()
-    phone = re.sub(r"[\s.]", "", phone or "")
+    identity_number = clean_identity(identity_number)
+    phone = _SEPARATORS.sub("", phone or "")
+    problems: dict[str, QueueError] = {}
     if not full_name or len(full_name) > 200:
-        raise QueueError(_("Hãy nhập họ và tên (tối đa 200 ký tự)."), code="name_invalid")
+        problems["full_name"] = QueueError(
+            _("Hãy nhập họ và tên (tối đa 200 ký tự)."), code="name_invalid"
+        )
     if not IDENTITY_RE.match(identity_number):
-        raise QueueError(
+        problems["identity_number"] = QueueError(
             _("Số định danh cá nhân (CCCD) gồm đúng 12 chữ số."), code="identity_invalid"
         )
     if not PHONE_RE.match(phone):
-        raise QueueError(
+        problems["phone"] = QueueError(
             _("Số điện thoại gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84)."), code="phone_invalid"
         )
-    return full_name, identity_number, phone
+    return problems
+
+
+def _clean_person(full_name: str, identity_number: str, phone: str) -> tuple[str, str, str]:
+    problems = person_problems(full_name, identity_number, phone)
+    if problems:
+        raise next(iter(problems.values()))
+    return " ".join(full_name.split()), clean_identity(identity_number), _SEPARATORS.sub("", phone)
 
 
 def _new_code() -> str:
@@ -112,6 +246,23 @@ def _new_code() -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if not Booking.objects.filter(code=code).exists():
             return code
+
+
+def _locked_service(service: QueueService) -> QueueService:
+    """The service, locked with its center: the center's row serialises the bookings of the
+    center, so neither two citizens taking the last place of a slot nor one person booking
+    two services at once can pass a limit (PostgreSQL; SQLite serialises writers anyway)."""
+    locked = (
+        QueueService.objects.select_for_update(of=("self", "center"))
+        .select_related("center")
+        .filter(pk=service.pk)
+        .first()
+    )
+    if locked is None or not takes_bookings(locked):
+        raise QueueError(
+            _("Dịch vụ này không nhận đặt lịch trực tuyến."), code="service_unavailable"
+        )
+    return locked
 
 
 @transaction.atomic
@@ -124,12 +275,13 @@ def book(
     phone: str,
     at: dt.datetime | None = None,
 ) -> Booking:
-    """Book ``slot_start`` of ``service`` for a person. Refused when the slot is not offered or
-    full, or when the person already holds the day's limit of bookings."""
+    """Book ``slot_start`` of ``service`` for a person. Refused when the service takes no
+    bookings, the slot is not offered or full, the person already holds this slot, or already
+    holds the day's limit of bookings. The confirmation SMS is queued in the same
+    transaction."""
     now = _now(at)
     full_name, identity_number, phone = _clean_person(full_name, identity_number, phone)
-    # The service row is the lock that keeps two citizens from taking the last place at once.
-    service = QueueService.objects.select_for_update().select_related("center").get(pk=service.pk)
+    service = _locked_service(service)
     slot_start = timezone.localtime(slot_start)
     day = slot_start.date()
     slot = next((s for s in slots(service, day, now) if s.start == slot_start), None)
@@ -139,12 +291,21 @@ def book(
             % {"n": rules.BOOKING_DAYS_AHEAD},
             code="slot_unavailable",
         )
-    if slot.free == 0:
+    held = list(
+        Booking.objects.filter(
+            identity_number=identity_number, day=day, state__in=HOLDING
+        ).values_list("service_id", "slot_start")
+    )
+    if (service.pk, slot.start) in held:
+        raise QueueError(
+            _(
+                "Bạn đã đặt khung giờ này của dịch vụ này rồi; mã đặt lịch đã được gửi qua tin nhắn."
+            ),
+            code="already_booked",
+        )
+    if slot.full:
         raise QueueError(_("Khung giờ này đã hết chỗ, hãy chọn khung giờ khác."), code="slot_full")
-    held = Booking.objects.filter(
-        identity_number=identity_number, day=day, state__in=HOLDING
-    ).count()
-    if held >= rules.BOOKINGS_PER_PERSON_PER_DAY:
+    if len(held) >= rules.BOOKINGS_PER_PERSON_PER_DAY:
         raise QueueError(
             _("Mỗi người được đặt tối đa %(n)s lịch hẹn trong một ngày.")
             % {"n": rules.BOOKINGS_PER_PERSON_PER_DAY},
@@ -183,11 +344,19 @@ def _confirm_by_sms(booking: Booking) -> None:
     enqueue(key=f"booking:{booking.pk}:sms", channel="sms", recipient=booking.phone, body=body)
 
 
+# ---------------------------------------------------------------------------------------------
+# Finding and cancelling
+
+
+def normalise_code(code: str) -> str:
+    return _SEPARATORS.sub("", code or "").upper()
+
+
 def find(code: str, identity_number: str) -> Booking:
     """A booking by its code and the owner's identity number (both needed to see or cancel)."""
     booking = (
         Booking.objects.select_related("center", "service", "ticket")
-        .filter(code=(code or "").strip().upper(), identity_number=(identity_number or "").strip())
+        .filter(code=normalise_code(code), identity_number=clean_identity(identity_number))
         .first()
     )
     if booking is None:
@@ -197,9 +366,28 @@ def find(code: str, identity_number: str) -> Booking:
     return booking
 
 
+def token_for(booking: Booking) -> str:
+    """A signature of the booking's code: the confirmation page's link carries it, so the page
+    opens right after booking (and from a bookmark) while a bare code shows nothing."""
+    return signing.Signer(salt=TOKEN_SALT).signature(booking.code)
+
+
+def booking_for_token(code: str, token: str) -> Booking | None:
+    code = normalise_code(code)
+    expected = signing.Signer(salt=TOKEN_SALT).signature(code)
+    if not token or not constant_time_compare(expected, token):
+        return None
+    return Booking.objects.select_related("center", "service", "ticket").filter(code=code).first()
+
+
 @transaction.atomic
 def cancel(*, booking: Booking, at: dt.datetime | None = None) -> Booking:
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    """The citizen gives the slot back; its place is offered again at once."""
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("center", "service", "ticket")
+        .get(pk=booking.pk)
+    )
     if booking.state != BookingState.BOOKED:
         raise QueueError(
             _("Lịch hẹn đang ở tình trạng “%(state)s”, không hủy được.")
@@ -208,17 +396,28 @@ def cancel(*, booking: Booking, at: dt.datetime | None = None) -> Booking:
         )
     booking.state, booking.closed_at = BookingState.CANCELLED, _now(at)
     booking.save(update_fields=["state", "closed_at"])
+    # The day's expected bookings changed (as for a check-in or a release).
+    touch_floor(booking.center_id)
     return booking
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrival
 
 
 def _bookings_to_check_in(center: Center, entry: str, now: dt.datetime) -> list[Booking]:
     """Bookings matching what was typed at the kiosk: a booking code, or the identity number
     (which finds the person's bookings of the day)."""
-    entry = (entry or "").strip().upper()
+    entry = normalise_code(entry)
     rows = Booking.objects.select_for_update().filter(center=center, day=now.date())
     if IDENTITY_RE.match(entry):
         return list(rows.filter(identity_number=entry).order_by("slot_start"))
     return list(rows.filter(code=entry))
+
+
+def check_in_window(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
+    """From when until when the booking can be checked in at the kiosk."""
+    return booking.slot_start - rules.CHECK_IN_EARLY, booking.slot_start + rules.NO_SHOW_GRACE
 
 
 @transaction.atomic
@@ -238,11 +437,7 @@ def check_in(*, center: Center, entry: str, at: dt.datetime | None = None) -> Ti
         raise QueueError(
             _("Lịch hẹn đã được sử dụng, đã hủy hoặc đã quá giờ."), code="booking_closed"
         )
-    in_window = [
-        b
-        for b in open_
-        if b.slot_start - rules.CHECK_IN_EARLY <= now <= b.slot_start + rules.NO_SHOW_GRACE
-    ]
+    in_window = [b for b in open_ if check_in_window(b)[0] <= now <= check_in_window(b)[1]]
     if not in_window:
         _refuse_check_in(open_, now)
     booking = in_window[0]
@@ -259,16 +454,14 @@ def check_in(*, center: Center, entry: str, at: dt.datetime | None = None) -> Ti
 
 
 def _refuse_check_in(bookings: list[Booking], now: dt.datetime) -> NoReturn:
-    later = [b for b in bookings if now < b.slot_start - rules.CHECK_IN_EARLY]
+    later = [b for b in bookings if now < check_in_window(b)[0]]
     if later:
         first = later[0]
         raise QueueError(
             _("Chưa đến giờ: lịch hẹn lúc %(moment)s, mời quay lại từ %(from)s.")
             % {
                 "moment": format_moment_short(first.slot_start),
-                "from": timezone.localtime(first.slot_start - rules.CHECK_IN_EARLY).strftime(
-                    "%H:%M"
-                ),
+                "from": timezone.localtime(check_in_window(first)[0]).strftime("%H:%M"),
             },
             code="too_early",
         )
@@ -276,7 +469,8 @@ def _refuse_check_in(bookings: list[Booking], now: dt.datetime) -> NoReturn:
 
 
 def release_no_shows(now: dt.datetime | None = None, *, batch: int = 500) -> int:
-    """Worker job: bookings not checked in ``NO_SHOW_GRACE`` after their slot are released."""
+    """Worker job: bookings not checked in ``NO_SHOW_GRACE`` after their slot are released.
+    Safe with several workers (``SKIP LOCKED``); releases at most ``batch`` per call."""
     now = _now(now)
     with transaction.atomic():
         ids = list(
@@ -292,3 +486,12 @@ def release_no_shows(now: dt.datetime | None = None, *, batch: int = 500) -> int
         for center_id in {center for _pk, center in ids}:
             touch_floor(center_id)
     return released
+
+
+def rate_scope() -> str:
+    """The ``core.ratelimit`` scope of booking requests (pages and API): ``booking`` where it
+    is configured (``DEFAULT_LIMITS`` or ``settings.MOTCUA_RATE_LIMITS``), else the public
+    lookup's, so an installation without it still limits (and never fails)."""
+    from motcua.core import ratelimit
+
+    return "booking" if "booking" in ratelimit.limits() else "lookup"

@@ -146,3 +146,21 @@ def ticket_status(ticket: Ticket) -> dict[str, Any]:
             ).values_list("number", flat=True)
         ),
     }
+
+
+def dossiers_handled_during(ticket: Ticket) -> list[Any]:
+    """Dossiers of the center the ticket's officer worked on since the service began (received,
+    refused, supplemented…): the ones the console proposes to link to the ticket."""
+    from motcua.dossiers.models import Dossier
+
+    if ticket.started_at is None or ticket.officer_id is None:
+        return []
+    return list(
+        Dossier.objects.filter(
+            receiving_center_id=ticket.center_id,
+            events__actor_id=ticket.officer_id,
+            events__at__gte=ticket.started_at,
+        )
+        .distinct()
+        .order_by("-pk")[:10]
+    )

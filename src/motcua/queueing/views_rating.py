@@ -1,7 +1,73 @@
-"""(being written)"""
+"""The rating tablet of a counter (reached by its device key): after each service it asks the
+citizen for one tap — rất hài lòng / hài lòng / không hài lòng — recorded against the ticket,
+the officer and the dossier. Between services it shows the counter and a thank-you."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.cache import never_cache
+
+from . import devices, services
+from .models import Device, DeviceKind, RatingValue, Ticket
+
+
+def _tablet(key: str) -> Device:
+    return devices.device_for(key, DeviceKind.RATING)
+
+
+def _question(ticket: Ticket | None) -> dict[str, Any] | None:
+    if ticket is None:
+        return None
+    officer = ticket.officer
+    return {
+        "ticket": ticket.pk,
+        "number": ticket.number,
+        "service": ticket.service.name,
+        "officer": (officer.get_full_name() or officer.get_username()) if officer else "",
+    }
+
+
+@never_cache
+def tablet(request: HttpRequest, key: str) -> HttpResponse:
+    device = _tablet(key)
+    assert device.counter is not None  # a database constraint: rating devices have a counter
+    context: dict[str, Any] = {"device": device, "choices": RatingValue.choices, "thanks": False}
+    status = 200
+    if request.method == "POST":
+        try:
+            services.rate(
+                counter=device.counter,
+                ticket_id=_int(request.POST.get("ticket")),
+                value=_int(request.POST.get("value")),
+            )
+        except services.QueueError as refusal:
+            context["error"] = refusal.messages[0]
+            status = 409 if refusal.code in {"already_rated", "rating_expired"} else 400
+        else:
+            context["thanks"] = True
+    context["question"] = _question(services.awaiting_rating(device.counter))
+    return render(request, "queueing/rating/tablet.html", context, status=status)
+
+
+@never_cache
+def tablet_state(request: HttpRequest, key: str) -> JsonResponse:
+    device = _tablet(key)
+    assert device.counter is not None
+    return JsonResponse({"question": _question(services.awaiting_rating(device.counter))})
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+urlpatterns = [
+    path("danh-gia/<str:key>/", tablet, name="rating"),
+    path("danh-gia/<str:key>/trang-thai/", tablet_state, name="rating_state"),
+]

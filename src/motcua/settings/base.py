@@ -205,7 +205,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 # The sweeper first, so the warnings it queues leave in the same pass.
 MOTCUA_WORKER_JOBS = env_list(
     "MOTCUA_WORKER_JOBS",
-    "motcua.workflow.sweeper.sweep,motcua.notifications.services.deliver_due",
+    "motcua.workflow.sweeper.sweep,motcua.queueing.booking.release_no_shows,"
+    "motcua.notifications.services.deliver_due",
 )
 # --- end of notifications and worker ---------------------------------------------------------
 

@@ -40,6 +40,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("organization", _("Tổ chức"), "workspace:organization", Capability.VIEW_WORKSPACE),
     NavItem("calendar", _("Lịch làm việc"), "workspace:calendar", Capability.VIEW_WORKSPACE),
     NavItem("counter", _("Tiếp nhận hồ sơ"), "dossiers:counter", Capability.RECEIVE_DOSSIERS),
+    NavItem("console", _("Gọi số tại quầy"), "floor:console", Capability.RECEIVE_DOSSIERS),
     NavItem(
         "waiting",
         _("Hồ sơ trực tuyến chờ tiếp nhận"),

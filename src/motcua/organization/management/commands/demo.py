@@ -24,13 +24,21 @@ class Command(BaseCommand):
         if loaded:
             from motcua.workflow.demo import load_demo_dossiers
 
+            from motcua.queueing.demo import load_demo_floor
+
             dossiers = load_demo_dossiers()
+            load_demo_floor()
             self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu mẫu (demo data loaded)."))
             self.stdout.write(
                 f"Hồ sơ mẫu đang giải quyết / demo dossiers in processing: {dossiers}"
             )
         else:
             self.stdout.write("Dữ liệu mẫu đã có sẵn (demo data already present).")
+        self.stdout.write(
+            "Máy lấy số / kiosk: /xep-hang/kiosk/demo-kiosk-ttpvhcc-tinh/ · "
+            "màn hình / board: /xep-hang/bang/demo-board-ttpvhcc-tinh/ · "
+            "đánh giá quầy 1 / rating: /xep-hang/danh-gia/demo-rating-ttpvhcc-tinh-1/"
+        )
         self.stdout.write(
             f"Tài khoản mẫu / demo logins (mật khẩu / password: {demo.DEMO_PASSWORD}): "
             + ", ".join(a.username for a in demo.ACCOUNTS)
