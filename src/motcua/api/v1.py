@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import documents_router, public_router
 from motcua.dossiers.api import router as dossiers_router
+from motcua.queueing.api import router as queue_router
 from motcua.workflow.api import router as workflow_router
 
 from .auth import DEFAULT_AUTH
@@ -46,3 +47,4 @@ api.add_router("/dossiers", dossiers_router)
 api.add_router("/documents", documents_router)
 api.add_router("/public/dossiers", public_router)
 api.add_router("/processing", workflow_router)
+api.add_router("/queue", queue_router)

@@ -40,6 +40,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     # Public dossier lookup (web page, kiosk, API): a person types a few codes a minute; a
     # kiosk shared by a queue of citizens stays well under this too.
     "lookup": (30, 60),
+    # Online booking of a queue slot (pages and API): a citizen books, looks up or cancels a
+    # few times; a script trying identity numbers or filling slots is stopped.
+    "booking": (20, 600),
 }
 
 

@@ -299,7 +299,8 @@ def book(
     if (service.pk, slot.start) in held:
         raise QueueError(
             _(
-                "Bạn đã đặt khung giờ này của dịch vụ này rồi; mã đặt lịch đã được gửi qua tin nhắn."
+                "Bạn đã đặt khung giờ này của dịch vụ này rồi; mã đặt lịch đã được gửi qua "
+                "tin nhắn."
             ),
             code="already_booked",
         )
@@ -488,10 +489,5 @@ def release_no_shows(now: dt.datetime | None = None, *, batch: int = 500) -> int
     return released
 
 
-def rate_scope() -> str:
-    """The ``core.ratelimit`` scope of booking requests (pages and API): ``booking`` where it
-    is configured (``DEFAULT_LIMITS`` or ``settings.MOTCUA_RATE_LIMITS``), else the public
-    lookup's, so an installation without it still limits (and never fails)."""
-    from motcua.core import ratelimit
-
-    return "booking" if "booking" in ratelimit.limits() else "lookup"
+# The ``core.ratelimit`` scope of booking requests (pages and API).
+RATE_SCOPE = "booking"

@@ -24,14 +24,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -43,6 +40,7 @@ from motcua.dossiers.selectors import mask_name
 from . import booking, rules
 from .models import Booking, BookingState, QueueService
 from .services import QueueError
+from .templatetags.queueing import qr_svg
 
 PARAM_CENTER = "trung_tam"
 PARAM_DAY = "ngay"
@@ -80,7 +78,9 @@ def _throttled(response: HttpResponse, wait: int) -> HttpResponse:
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
-    return render(request, "queueing/booking/unavailable.html", {"nav_current": "booking"}, 404)
+    return render(
+        request, "queueing/booking/unavailable.html", {"nav_current": "booking"}, status=404
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,6 +141,8 @@ def _slots_page(
 ) -> HttpResponse:
     days = booking.plan(service)
     chosen = next((d for d in days if d.day == day), None)
+    if day is not None and chosen is None and not problem:
+        problem, status = "day_unavailable", 400
     if chosen is None:
         # The first day with a place left, else the first day of the window.
         chosen = next((d for d in days if d.free), days[0] if days else None)
@@ -167,14 +169,10 @@ def slots_page(request: HttpRequest, service_id: int) -> HttpResponse:
     service = booking.bookable_service(service_id)
     if service is None:
         return _unavailable(request)
-    raw = request.GET.get(PARAM_DAY)
-    if raw is None or not raw.strip():
-        return _slots_page(request, service)
-    day = _parse_day(raw)
-    if day is None:
+    raw = request.GET.get(PARAM_DAY, "").strip()
+    day = _parse_day(raw) if raw else None
+    if raw and day is None:
         return _slots_page(request, service, problem="day_invalid", status=400)
-    if day not in booking.booking_days(service.center):
-        return _slots_page(request, service, day=day, problem="day_unavailable", status=400)
     return _slots_page(request, service, day=day)
 
 
@@ -254,7 +252,7 @@ def form_page(request: HttpRequest, service_id: int) -> HttpResponse:
 
 def _submit(request: HttpRequest, service: QueueService, slot: booking.Slot) -> HttpResponse:
     typed = _typed(request)
-    wait = _retry_after(request, booking.rate_scope())
+    wait = _retry_after(request, booking.RATE_SCOPE)
     if wait is not None:
         general = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Xin đợi %(seconds)s giây.") % {
             "seconds": wait
@@ -266,7 +264,13 @@ def _submit(request: HttpRequest, service: QueueService, slot: booking.Slot) -> 
         errors = {field: refusal.messages[0] for field, refusal in problems.items()}
         return _form_page(request, service, slot, values=typed, errors=errors, status=400)
     try:
-        made = booking.book(service=service, slot_start=slot.start, **typed)
+        made = booking.book(
+            service=service,
+            slot_start=slot.start,
+            full_name=typed["full_name"],
+            identity_number=typed["identity_number"],
+            phone=typed["phone"],
+        )
     except QueueError as refusal:
         return _refused(request, service, slot, typed, refusal)
     request.session.pop(SESSION_KEPT, None)
@@ -284,10 +288,11 @@ def _refused(
         return _slot_gone(request, service, timezone.localtime(slot.start).date(), refusal, typed)
     if refusal.code == "service_unavailable":
         return _unavailable(request)
-    field = booking.PERSON_FIELDS.get(refusal.code)
+    code = refusal.code or ""
+    field = booking.PERSON_FIELDS.get(code)
     errors = {field: refusal.messages[0]} if field else {}
     general = "" if field else refusal.messages[0]
-    status = ERROR_STATUS.get(refusal.code, 400)
+    status = ERROR_STATUS.get(code, 400)
     return _form_page(
         request, service, slot, values=typed, errors=errors, general=general, status=status
     )
@@ -302,17 +307,6 @@ def _confirmation_url(made: Booking) -> str:
     return f"{url}?{PARAM_TOKEN}={booking.token_for(made)}"
 
 
-def qr_svg(text: str, label: str) -> SafeString:
-    """An inline SVG QR code of ``text`` (the kiosk's scanner types it), for screen readers
-    labelled ``label``."""
-    svg = segno.make_qr(text, error="m").svg_inline(
-        scale=1, border=4, omitsize=True, svgclass="booking-qr"
-    )
-    attributes = format_html('<svg role="img" aria-label="{}" ', label)
-    # segno writes the markup from the code's modules; only the label is text, and escaped.
-    return mark_safe(svg.replace("<svg ", attributes, 1))  # noqa: S308
-
-
 def _booking_context(request: HttpRequest, found: Booking) -> dict[str, Any]:
     opens, closes = booking.check_in_window(found)
     return {
@@ -325,7 +319,11 @@ def _booking_context(request: HttpRequest, found: Booking) -> dict[str, Any]:
         "check_in_closes": closes,
         "early": _minutes(rules.CHECK_IN_EARLY),
         "grace": _minutes(rules.NO_SHOW_GRACE),
-        "qr": qr_svg(found.code, _("Mã QR của mã đặt lịch %(code)s") % {"code": found.code}),
+        "qr": qr_svg(
+            found.code,
+            _("Mã QR của mã đặt lịch %(code)s") % {"code": found.code},
+            css_class="booking-qr",
+        ),
         "confirmation_url": _confirmation_url(found),
         "ticket_url": _ticket_url(found),
         "nav_current": "booking",
