@@ -14,7 +14,7 @@ from . import services
 from .models import Device, DeviceKind, PriorityCategory, QueueService, Ticket
 
 # A demo installation only: real devices get random keys from the manager's page.
-DEMO_KEYS = {
+DEMO_KEYS: dict[str, str] = {
     DeviceKind.KIOSK: "demo-kiosk-{center}",
     DeviceKind.BOARD: "demo-board-{center}",
     DeviceKind.RATING: "demo-rating-{center}-{counter}",

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Min
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -36,12 +37,13 @@ def _today(at: dt.datetime | None) -> dt.date:
 
 def waiting_by_service(center: Center, day: dt.date) -> list[dict[str, Any]]:
     """Every active service of the center with the number of tickets waiting and the moment
-    the longest-waiting one joined the queue."""
+    the longest-waiting one joined the queue (a booking checked in early waits from its
+    slot)."""
     counts: dict[int, Any] = {
         row["service_id"]: row
         for row in Ticket.objects.filter(center=center, day=day, state=TicketState.WAITING)
         .values("service_id")
-        .annotate(n=Count("pk"), since=Min("issued_at"))
+        .annotate(n=Count("pk"), since=Min(Greatest("issued_at", "queue_at")))
     }
     return [
         {

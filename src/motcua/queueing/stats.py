@@ -50,6 +50,7 @@ CHUNK = 2000
 # On the live page, a queue whose first ticket has waited this long is highlighted.
 LONG_WAIT = dt.timedelta(minutes=30)
 SATISFIED = (RatingValue.VERY_SATISFIED, RatingValue.SATISFIED)
+RATING_VALUES = tuple(RatingValue.values)  # computed once: enum ``values`` is slow
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ class GroupStats:
     still_waiting: int = 0
     in_progress: int = 0
     linked: int = 0
-    ratings: dict[int, int] = field(default_factory=lambda: dict.fromkeys(RatingValue.values, 0))
+    ratings: dict[int, int] = field(default_factory=lambda: dict.fromkeys(RATING_VALUES, 0))
     wait: DurationSummary = field(default_factory=DurationSummary)
     service: DurationSummary = field(default_factory=DurationSummary)
 
@@ -212,7 +213,7 @@ class _Accumulator:
             ("tickets", "served", "no_show", "requeued", "still_waiting", "in_progress", "linked"),
             0,
         )
-        self.ratings = dict.fromkeys(RatingValue.values, 0)
+        self.ratings = dict.fromkeys(RATING_VALUES, 0)
         self.wait = array("d")
         self.service = array("d")
 
@@ -279,7 +280,7 @@ def _ticket_rows(center: Center, start: dt.date, end: dt.date) -> Iterator[_Tick
             "call_count",
             "rating__value",
         )
-        .annotate(first_call=Min("calls__at"), calls=Count("calls"))
+        .annotate(first_call=Min("calls__at"), call_rows=Count("calls"))
     )
     for (
         _pk,
@@ -295,7 +296,7 @@ def _ticket_rows(center: Center, start: dt.date, end: dt.date) -> Iterator[_Tick
         call_count,
         rating,
         first_call,
-        calls,
+        call_rows,
     ) in rows.iterator(chunk_size=CHUNK):
         joined = max(issued_at, queue_at)
         wait = None
@@ -312,7 +313,7 @@ def _ticket_rows(center: Center, start: dt.date, end: dt.date) -> Iterator[_Tick
             state=state,
             wait=wait,
             service_time=service_time,
-            requeued=calls > call_count,
+            requeued=call_rows > call_count,
             linked=dossier_id is not None,
             rating=rating,
         )
@@ -357,11 +358,11 @@ def floor_stats(center: Center, period: Period) -> FloorStats:
     by_officer: dict[int, _Accumulator] = {}
     for ticket in _ticket_rows(center, period.start, period.end):
         total.add(ticket)
-        by_service.setdefault(ticket.service_id, _Accumulator()).add(ticket)
+        _group(by_service, ticket.service_id).add(ticket)
         if ticket.counter_id is not None:
-            by_counter.setdefault(ticket.counter_id, _Accumulator()).add(ticket)
+            _group(by_counter, ticket.counter_id).add(ticket)
         if ticket.officer_id is not None:
-            by_officer.setdefault(ticket.officer_id, _Accumulator()).add(ticket)
+            _group(by_officer, ticket.officer_id).add(ticket)
     return FloorStats(
         center=center,
         period=period,
@@ -370,6 +371,13 @@ def floor_stats(center: Center, period: Period) -> FloorStats:
         by_counter=_counter_rows(center, by_counter),
         by_officer=_officer_rows(by_officer),
     )
+
+
+def _group(groups: dict[int, _Accumulator], key: int) -> _Accumulator:
+    found = groups.get(key)
+    if found is None:
+        found = groups[key] = _Accumulator()
+    return found
 
 
 def _service_rows(center: Center, groups: dict[int, _Accumulator]) -> list[GroupStats]:

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.organization.models import Center, Counter
 from motcua.organization.permissions import Capability
@@ -77,7 +77,7 @@ def _centers(request: HttpRequest, code: str) -> tuple[Center, list[Center]]:
     """The center the page is about (``code``, or the first the user manages) and every
     center the user manages (for the switcher)."""
     centers = list(stats.managed_centers(request.user))
-    code = code.strip()
+    code = code.strip()[:60]
     if not code:
         if not centers:
             raise Refusal(_("Bạn chưa được giao điều hành trung tâm nào."), 403)
@@ -90,7 +90,7 @@ def _centers(request: HttpRequest, code: str) -> tuple[Center, list[Center]]:
     raise Refusal(_("Không có trung tâm mã %(code)s.") % {"code": code}, 404)
 
 
-def _page_context(request: HttpRequest, center: Center, centers: list[Center], tab: str) -> dict:
+def _page_context(center: Center, centers: list[Center], tab: str) -> dict:
     query = urlencode({CENTER_PARAM: center.code})
     return {
         "center": center,
@@ -109,11 +109,12 @@ def _page_context(request: HttpRequest, center: Center, centers: list[Center], t
 # Live page
 
 
+@never_cache
 @manager_view
 @require_GET
 def live(request: HttpRequest) -> HttpResponse:
     center, centers = _centers(request, request.GET.get(CENTER_PARAM, ""))
-    context = _page_context(request, center, centers, "live")
+    context = _page_context(center, centers, "live")
     context.update(
         {
             "snap": stats.live_snapshot(center),
@@ -132,9 +133,8 @@ def live_state(request: HttpRequest) -> HttpResponse:
     center, _centers_list = _centers(request, request.GET.get(CENTER_PARAM, ""))
     snapshot = stats.live_snapshot(center)
     data = stats.live_json(snapshot)
-    data["html"] = render_to_string(
-        "queueing/manager/_live.html", {"snap": snapshot}, request=request
-    )
+    # Rendered without the request: the body needs no context processors (menu, badges).
+    data["html"] = render_to_string("queueing/manager/_live.html", {"snap": snapshot})
     return JsonResponse(data)
 
 
@@ -200,7 +200,7 @@ def _table(rows: list[stats.GroupStats], columns: list[stats.Column]) -> list[li
 
 def _stats_context(request: HttpRequest, center: Center, centers: list[Center]) -> dict:
     form = PeriodForm(request.GET, stats.this_month())
-    context = _page_context(request, center, centers, "stats")
+    context = _page_context(center, centers, "stats")
     context["form"] = form
     if not form.is_valid():
         return context
@@ -248,7 +248,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     if kind not in ("xlsx", "csv"):
         raise Refusal(_("Chỉ xuất được tệp XLSX hoặc CSV."), 400)
     if not form.is_valid():
-        context = _page_context(request, center, centers, "stats")
+        context = _page_context(center, centers, "stats")
         context["form"] = form
         return render(request, "queueing/manager/stats.html", context, status=400)
     figures = stats.floor_stats(center, form.cleaned_data["period"])
@@ -315,7 +315,7 @@ def _device_rows(request: HttpRequest, center: Center) -> list[dict[str, Any]]:
 def _devices_page(
     request: HttpRequest, center: Center, centers: list[Center], form: DeviceForm, status: int
 ) -> HttpResponse:
-    context = _page_context(request, center, centers, "devices")
+    context = _page_context(center, centers, "devices")
     context.update(
         {
             "form": form,
@@ -327,6 +327,7 @@ def _devices_page(
 
 
 @manager_view
+@require_http_methods(["GET", "POST"])
 def devices_page(request: HttpRequest) -> HttpResponse:
     """The list (GET) and the form adding a device (POST)."""
     params = request.POST if request.method == "POST" else request.GET

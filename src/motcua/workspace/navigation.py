@@ -56,6 +56,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         badge=_inbox_open,
     ),
     NavItem("dossiers", _("Tra cứu hồ sơ"), "dossiers:list", Capability.VIEW_WORKSPACE),
+    NavItem("floor", _("Điều hành sảnh"), "floor:live", Capability.MANAGE_CENTER),
 )
 
 

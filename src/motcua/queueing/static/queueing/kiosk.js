@@ -18,6 +18,18 @@
   });
   arm();
 
+  // The first page reloads itself every minute while nobody touches it: the waiting counts
+  // stay fresh, and the manager's page sees the kiosk alive (its "last seen" time).
+  var touched = Date.now();
+  ["pointerdown", "touchstart", "keydown"].forEach(function (name) {
+    window.addEventListener(name, function () { touched = Date.now(); }, { capture: true, passive: true });
+  });
+  if (!idleMs) {
+    window.setInterval(function () {
+      if (Date.now() - touched > 30000) { location.reload(); }
+    }, 60000);
+  }
+
   if (body.hasAttribute("data-print")) {
     window.addEventListener("load", function () { window.print(); });
   }
