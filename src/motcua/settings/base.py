@@ -211,6 +211,19 @@ MOTCUA_WORKER_JOBS = env_list(
 # --- end of notifications and worker ---------------------------------------------------------
 
 
+# --- The counter floor's display boards (motcua.queueing; docs/queueing.md) -------------------
+# How often a web process checks a center's floor version for its boards, how long one event
+# stream lives before the board reconnects, and the keep-alive ping.
+MOTCUA_BOARD_POLL_SECONDS = float(os.environ.get("MOTCUA_BOARD_POLL_SECONDS", "0.2"))
+MOTCUA_BOARD_STREAM_SECONDS = int(os.environ.get("MOTCUA_BOARD_STREAM_SECONDS", "3600"))
+MOTCUA_BOARD_HEARTBEAT_SECONDS = float(os.environ.get("MOTCUA_BOARD_HEARTBEAT_SECONDS", "15"))
+# Server-side Vietnamese speech of the calls, for boards whose browser has no Vietnamese voice
+# (text on stdin, WAV on stdout; "" turns it off).
+MOTCUA_TTS_COMMAND = os.environ.get("MOTCUA_TTS_COMMAND", "espeak-ng -v vi --stdout")
+MOTCUA_TTS_CACHE_DIR = VAR_DIR / "cache" / "tts"
+# --- end of the counter floor ------------------------------------------------------------------
+
+
 # --- Digital signatures on result PDFs (motcua.workflow.pdfsign; docs/result-signing.md) -----
 # MOTCUA_RESULT_SIGNER: the signer, as JSON in the environment, e.g.
 #   {"kind": "pkcs11", "module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "motcua",

@@ -22,9 +22,8 @@ class Command(BaseCommand):
                 f"(The database holds data that is not the demo's: {exc})"
             ) from exc
         if loaded:
-            from motcua.workflow.demo import load_demo_dossiers
-
             from motcua.queueing.demo import load_demo_floor
+            from motcua.workflow.demo import load_demo_dossiers
 
             dossiers = load_demo_dossiers()
             load_demo_floor()
