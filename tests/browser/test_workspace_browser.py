@@ -38,6 +38,7 @@ def test_staff_member_logs_in_and_sees_their_workspace(page, live_server, recept
         "Tổ chức",
         "Lịch làm việc",
         "Tiếp nhận hồ sơ",
+        "Gọi số tại quầy",
         "Hồ sơ trực tuyến chờ tiếp nhận",
         "Hồ sơ cần xử lý",
         "Tra cứu hồ sơ",
