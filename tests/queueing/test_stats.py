@@ -158,7 +158,7 @@ def test_the_morning_by_service(floor):
     rows = by_label(figures.by_service)
     civil, land = rows["Hộ tịch"], rows["Đất đai"]
     assert (civil.tickets, civil.served, civil.no_show, civil.in_progress) == (4, 2, 1, 1)
-    assert (civil.still_waiting, civil.requeued) == (0, 0)
+    assert (civil.still_waiting, civil.transferred) == (0, 0)
     # Waits 12, 20, 21, 17 minutes.
     assert civil.wait == stats.DurationSummary(count=4, mean=17.5, median=18.5, p90=21.0, max=21.0)
     # Service 10 and 8 minutes.
@@ -236,7 +236,7 @@ def test_waiting_counts_from_a_booked_slot_and_a_transfer_keeps_the_first_call(f
 
     figures = stats.floor_stats(center, stats.Period(DAY, DAY))
     land = by_label(figures.by_service)["Đất đai"]
-    assert (land.tickets, land.served, land.requeued) == (1, 1, 1)
+    assert (land.tickets, land.served, land.transferred) == (1, 1, 1)
     assert land.wait.max == 6.0  # 08:00 → first call 08:06
     assert land.service.max == 5.0  # at the counter that finished it
     assert by_label(figures.by_counter)["Quầy số 2: Hộ tịch, đất đai"].served == 1

@@ -108,6 +108,7 @@ class Ticket(models.Model):
     queue_at = models.DateTimeField(_("xếp hàng từ"))
     called_at = models.DateTimeField(_("gọi lúc"), null=True, blank=True)
     call_count = models.PositiveSmallIntegerField(_("số lần gọi"), default=0)
+    transfer_count = models.PositiveSmallIntegerField(_("số lần chuyển dịch vụ"), default=0)
     counter = models.ForeignKey(
         Counter,
         null=True,

@@ -333,6 +333,7 @@ def transfer(
     ticket.counter = ticket.officer = None
     ticket.called_at = ticket.started_at = None
     ticket.call_count = 0
+    ticket.transfer_count += 1
     ticket.save()
     touch_floor(ticket.center_id)
     return ticket

@@ -7,9 +7,8 @@ Definitions (the same on every page and in every file):
   issued later; its *waiting time* runs from there to its first call (the first ``Call`` row:
   a recall does not restart it, a transfer does not erase it);
 - its *service time* runs from ``started_at`` to ``finished_at`` (served tickets only);
-- *requeued* tickets were called and then put back in a queue: transferred to another service,
-  or returned when their counter closed while calling them (a ticket does not record which;
-  it has more calls than its ``call_count``, which both reset);
+- *transferred* tickets were sent by a counter to another service (``transfer_count``); they
+  count in the group of the service they ended at;
 - the *satisfied share* is (rất hài lòng + hài lòng) / ratings; the *linked share* is the
   served tickets linked to a dossier / served tickets;
 - the median is the middle value (mean of the two middle ones); the 90th percentile is the
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -161,7 +160,7 @@ class GroupStats:
     tickets: int = 0
     served: int = 0
     no_show: int = 0
-    requeued: int = 0
+    transferred: int = 0
     still_waiting: int = 0
     in_progress: int = 0
     linked: int = 0
@@ -210,7 +209,15 @@ class _Accumulator:
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(
-            ("tickets", "served", "no_show", "requeued", "still_waiting", "in_progress", "linked"),
+            (
+                "tickets",
+                "served",
+                "no_show",
+                "transferred",
+                "still_waiting",
+                "in_progress",
+                "linked",
+            ),
             0,
         )
         self.ratings = dict.fromkeys(RATING_VALUES, 0)
@@ -229,7 +236,7 @@ class _Accumulator:
             counts["still_waiting"] += 1
         else:
             counts["in_progress"] += 1
-        counts["requeued"] += ticket.requeued
+        counts["transferred"] += ticket.transferred
         if ticket.rating is not None:
             self.ratings[ticket.rating] += 1
         if ticket.wait is not None:
@@ -256,7 +263,7 @@ class _TicketFacts:
     state: str
     wait: float | None  # seconds
     service_time: float | None  # seconds
-    requeued: bool
+    transferred: bool
     linked: bool
     rating: int | None
 
@@ -277,10 +284,10 @@ def _ticket_rows(center: Center, start: dt.date, end: dt.date) -> Iterator[_Tick
             "started_at",
             "finished_at",
             "dossier_id",
-            "call_count",
+            "transfer_count",
             "rating__value",
         )
-        .annotate(first_call=Min("calls__at"), call_rows=Count("calls"))
+        .annotate(first_call=Min("calls__at"))
     )
     for (
         _pk,
@@ -293,10 +300,9 @@ def _ticket_rows(center: Center, start: dt.date, end: dt.date) -> Iterator[_Tick
         started_at,
         finished_at,
         dossier_id,
-        call_count,
+        transfer_count,
         rating,
         first_call,
-        call_rows,
     ) in rows.iterator(chunk_size=CHUNK):
         joined = max(issued_at, queue_at)
         wait = None
@@ -313,7 +319,7 @@ def _ticket_rows(center: Center, start: dt.date, end: dt.date) -> Iterator[_Tick
             state=state,
             wait=wait,
             service_time=service_time,
-            requeued=call_rows > call_count,
+            transferred=transfer_count > 0,
             linked=dossier_id is not None,
             rating=rating,
         )
@@ -539,7 +545,7 @@ def columns() -> list[Column]:
         Column(_("Đã phục vụ"), lambda g: g.served, group=tickets),
         Column(_("Vắng mặt"), lambda g: g.no_show, group=tickets),
         Column(
-            _("Chuyển / trả lại hàng chờ"), lambda g: g.requeued, group=tickets, short=_("Chuyển")
+            _("Chuyển sang dịch vụ khác"), lambda g: g.transferred, group=tickets, short=_("Chuyển")
         ),
         Column(
             _("Còn chờ, chưa phục vụ"), lambda g: g.still_waiting, group=tickets, short=_("Còn chờ")
