@@ -45,3 +45,13 @@ def floor(db):
             code="nguoi-cao-tuoi", defaults={"name": "Người cao tuổi (từ 75 tuổi)"}
         )[0],
     }
+
+
+@pytest.fixture
+def now(monkeypatch):
+    """The office clock stands at 07:30 on Monday 2 March 2026 (tickets are per day; pages and
+    services that read ``timezone.now`` see this moment)."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: MORNING.astimezone(dt.UTC))
+    return MORNING

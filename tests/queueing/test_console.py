@@ -3,22 +3,12 @@ link the dossier received, transfer, leave. Refusals come back as messages."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from motcua.queueing import services
 from motcua.queueing.models import Call, CounterSession, Ticket, TicketState
-from tests.queueing.conftest import MORNING
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def now(monkeypatch):
-    monkeypatch.setattr(timezone, "now", lambda: MORNING.astimezone(dt.UTC))
-    return MORNING
 
 
 @pytest.fixture

@@ -4,24 +4,14 @@ phone page."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 
 from motcua.queueing import devices, services, tickets
 from motcua.queueing.models import DeviceKind, Ticket, TicketSource
-from tests.queueing.conftest import MORNING
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def now(monkeypatch):
-    """The kiosk runs at 07:30 on Monday 2 March 2026 (tickets are per day)."""
-    monkeypatch.setattr(timezone, "now", lambda: MORNING.astimezone(dt.UTC))
-    return MORNING
 
 
 @pytest.fixture

@@ -77,7 +77,9 @@ def fingerprint(operation: str, path: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _reused(key: str) -> ApiError:
+def key_reused(key: str) -> ApiError:
+    """The 422 for a key sent again with another body (also used by the citizens' cache-backed
+    keys of the queue API)."""
     return ApiError(
         422,
         "idempotency_key_reused",
@@ -108,7 +110,7 @@ def previous(user: Any, key: str | None, fp: str) -> IdempotencyRecord | None:
         .first()
     )
     if record is not None and record.fingerprint != fp:
-        raise _reused(key)
+        raise key_reused(key)
     return record
 
 

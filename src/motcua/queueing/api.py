@@ -391,26 +391,6 @@ def _idempotency_cache() -> Any:
     return caches[getattr(settings, "MOTCUA_RATE_LIMIT_CACHE", "default")]
 
 
-def _key_reused(key: str) -> ApiError:
-    return ApiError(
-        422,
-        "idempotency_key_reused",
-        _(
-            "Khóa chống trùng “%(key)s” đã được dùng cho một yêu cầu khác; mỗi yêu cầu mới cần "
-            "một khóa mới."
-        )
-        % {"key": key},
-        [
-            {
-                "location": "header",
-                "field": idempotency.HEADER,
-                "type": "idempotency_key_reused",
-                "message": _("Nội dung yêu cầu khác với lần đầu dùng khóa này."),
-            }
-        ],
-    )
-
-
 def _once(key: str | None, fingerprint: str, action: Callable[[], Booking]) -> tuple[Booking, bool]:
     """``(booking, True)`` the first time; ``(the first booking, False)`` for a replay of
     ``key`` with the same request. Citizens have no account to keep keys under, so the key
@@ -430,7 +410,7 @@ def _once(key: str | None, fingerprint: str, action: Callable[[], Booking]) -> t
         return made, True
     stored = cache.get(cache_key) or {}
     if stored.get("fp") != fingerprint:
-        raise _key_reused(key)
+        raise idempotency.key_reused(key)
     first = (
         Booking.objects.select_related("center", "service", "ticket")
         .filter(code=stored.get("code") or "")

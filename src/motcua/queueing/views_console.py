@@ -24,6 +24,7 @@ from motcua.workspace.decorators import capability_required
 
 from . import selectors, services
 from .models import QueueService, Ticket, TicketState
+from .web import posted_id
 
 # How many waiting numbers the console lists per service.
 NEXT_SHOWN = 5
@@ -80,7 +81,7 @@ def waiting_fragment(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.RECEIVE_DOSSIERS)
 def open_counter(request: HttpRequest) -> HttpResponse:
-    counter = get_object_or_404(Counter, pk=_int(request.POST.get("counter")), is_active=True)
+    counter = get_object_or_404(Counter, pk=posted_id(request.POST.get("counter")), is_active=True)
     try:
         services.open_counter(actor=request.user, counter=counter)
     except PermissionDenied as refusal:
@@ -135,7 +136,7 @@ def _finish(request: HttpRequest, ticket: Ticket | None) -> str:
 
 
 def _transfer(request: HttpRequest, ticket: Ticket | None) -> str:
-    service = QueueService.objects.filter(pk=_int(request.POST.get("service"))).first()
+    service = QueueService.objects.filter(pk=posted_id(request.POST.get("service"))).first()
     if service is None:
         raise services.QueueError(_("Hãy chọn dịch vụ cần chuyển đến."), code="service_missing")
     services.transfer(actor=request.user, ticket=_required(ticket), service=service)
@@ -167,20 +168,12 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
     handler = ACTIONS.get(action)
     if handler is None:
         return HttpResponse(status=404)
-    ticket = Ticket.objects.filter(pk=_int(request.POST.get("ticket"))).first()
+    ticket = Ticket.objects.filter(pk=posted_id(request.POST.get("ticket"))).first()
     try:
         messages.success(request, handler(request, ticket))
     except services.QueueError as refusal:
         messages.error(request, refusal.messages[0])
     return redirect("floor:console")
-
-
-def _int(value: object) -> int:
-    """A posted id; 0 (which matches no row) when it is not a number."""
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
 
 
 urlpatterns = [

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from . import booking, devices, rules, selectors, services, tickets
 from .models import Device, DeviceKind, PriorityCategory, QueueService, Ticket, TicketState
+from .web import posted_id
 
 # A double tap on "Lấy số" must not print two tickets: the service page's form carries a
 # one-time key, and the ticket it produced is remembered this long.
@@ -81,7 +82,7 @@ def issue(request: HttpRequest, key: str) -> HttpResponse:
     if once and (earlier := cache.get(f"queue-kiosk-once:{once}")):
         return redirect("queue:kiosk_ticket", key=key, token=earlier)
     service = QueueService.objects.filter(
-        pk=_int(request.POST.get("service")), center=device.center
+        pk=posted_id(request.POST.get("service")), center=device.center
     ).first()
     priority = PriorityCategory.objects.filter(code=request.POST.get("priority", "")).first()
     if service is None or (request.POST.get("priority") and priority is None):
@@ -94,14 +95,6 @@ def issue(request: HttpRequest, key: str) -> HttpResponse:
     if once:
         cache.set(f"queue-kiosk-once:{once}", token, ONCE_SECONDS)
     return redirect(f"{reverse('queue:kiosk_ticket', args=[key, token])}?in=1")
-
-
-def _int(value: object) -> int:
-    """A posted id; 0 (which matches no row) when it is not a number."""
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
 
 
 def _refused(request: HttpRequest, device: Device, message: str, *, status: int) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from . import devices, services
 from .models import Device, DeviceKind, RatingValue, Ticket
+from .web import posted_id
 
 
 def _tablet(key: str) -> Device:
@@ -41,8 +42,8 @@ def tablet(request: HttpRequest, key: str) -> HttpResponse:
         try:
             services.rate(
                 counter=device.counter,
-                ticket_id=_int(request.POST.get("ticket")),
-                value=_int(request.POST.get("value")),
+                ticket_id=posted_id(request.POST.get("ticket")),
+                value=posted_id(request.POST.get("value")),
             )
         except services.QueueError as refusal:
             context["error"] = refusal.messages[0]
@@ -58,13 +59,6 @@ def tablet_state(request: HttpRequest, key: str) -> JsonResponse:
     device = _tablet(key)
     assert device.counter is not None
     return JsonResponse({"question": _question(services.awaiting_rating(device.counter))})
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
 
 
 urlpatterns = [
