@@ -21,8 +21,11 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     parser.add_argument("--reload", action="store_true", help="restart on code changes")
     args = parser.parse_args(argv)
+    from motcua.serving import PROTOCOL
+
     uvicorn.run(
         "motcua.asgi:application",
+        http=PROTOCOL,
         host=args.host,
         port=args.port,
         workers=args.workers,

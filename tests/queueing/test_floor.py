@@ -185,3 +185,42 @@ def test_two_counters_calling_at_once_get_different_tickets(floor):
     for thread in threads:
         thread.join()
     assert len(called) == 2 and len(set(called)) == 2
+
+
+def test_the_end_of_a_day_closes_what_it_left_open(floor):
+    called, serving, waiting = (issue(floor, minutes=n) for n in range(3))
+    services.open_counter(actor=floor["lan"], counter=floor["one"], at=LATER)
+    services.open_counter(actor=floor["hoa"], counter=floor["two"], at=LATER)
+    assert services.call_next(actor=floor["lan"], at=LATER) == called
+    assert services.call_next(actor=floor["hoa"], at=LATER) == serving
+    services.start_serving(actor=floor["hoa"], ticket=serving, at=LATER)
+    # The same evening nothing is closed.
+    assert services.close_past_days(MORNING.replace(hour=21)) == 0
+    tomorrow = MORNING + dt.timedelta(days=1)
+    closed = services.close_past_days(tomorrow)
+    assert closed == 5  # three tickets, two counter sessions
+    states = dict(Ticket.objects.values_list("number", "state"))
+    assert states == {
+        called.number: TicketState.NO_SHOW,
+        serving.number: TicketState.DONE,
+        waiting.number: TicketState.NO_SHOW,
+    }
+    assert services.current_session(floor["lan"]) is None
+    assert services.close_past_days(tomorrow) == 0  # a second pass finds nothing
+    # Today's numbers start again from 1001 and the counter can be opened again.
+    assert issue(floor, minutes=24 * 60).number == 1001
+
+
+def test_the_board_shows_only_the_days_calls_newest_first(floor):
+    from motcua.queueing import selectors
+
+    first, second = issue(floor), issue(floor, minutes=1)
+    services.open_counter(actor=floor["lan"], counter=floor["one"], at=LATER)
+    services.call_next(actor=floor["lan"], at=LATER)
+    services.skip(actor=floor["lan"], ticket=first, at=LATER)
+    services.call_next(actor=floor["lan"], at=LATER + dt.timedelta(minutes=1))
+    services.recall(actor=floor["lan"], ticket=second, at=LATER + dt.timedelta(minutes=2))
+    today = [c.ticket.number for c in selectors.last_calls(floor["center"], MORNING.date())]
+    assert today == [second.number, second.number, first.number]
+    tomorrow = MORNING.date() + dt.timedelta(days=1)
+    assert selectors.last_calls(floor["center"], tomorrow) == []

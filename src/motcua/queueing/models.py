@@ -150,7 +150,13 @@ class Ticket(models.Model):
                 fields=["service", "queue_at"],
                 condition=models.Q(state="waiting"),
                 name="queueing_ticket_waiting",
-            )
+            ),
+            # The ticket a counter is calling or serving now (console, board, rating tablet).
+            models.Index(
+                fields=["counter"],
+                condition=models.Q(state__in=["called", "serving"]),
+                name="queueing_ticket_at_counter",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,7 +175,8 @@ class Call(models.Model):
         ordering = ["center", "-at", "-pk"]
         verbose_name = _("lượt gọi số")
         verbose_name_plural = pgettext_lazy("plural", "lượt gọi số")
-        indexes = [models.Index(fields=["center", "-id"], name="queueing_call_feed")]
+        # The board's last calls of the day (a range of ``at``, newest first).
+        indexes = [models.Index(fields=["center", "-at"], name="queueing_call_day")]
 
     def __str__(self) -> str:
         return f"{self.ticket} → {self.counter_id}"

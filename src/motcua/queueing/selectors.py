@@ -88,10 +88,13 @@ def counters_now(center: Center, day: dt.date) -> list[dict[str, Any]]:
 
 
 def last_calls(center: Center, day: dt.date, limit: int = LAST_CALLS) -> list[Call]:
+    """The day's last calls, newest first (a range of the call moment, so the index stops at
+    the day's start instead of walking years of calls on a quiet morning)."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     return list(
-        Call.objects.filter(center=center, ticket__day=day)
+        Call.objects.filter(center=center, at__gte=start, at__lt=start + dt.timedelta(days=1))
         .select_related("ticket", "counter")
-        .order_by("-pk")[:limit]
+        .order_by("-at", "-pk")[:limit]
     )
 
 

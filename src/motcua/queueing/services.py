@@ -199,7 +199,9 @@ def _priority_turn(counter: Counter, day: dt.date) -> bool:
         return True
     # The last tickets this counter called today (a recall is not a new ticket).
     recent = list(
-        Ticket.objects.filter(counter=counter, day=day, called_at__isnull=False)
+        Ticket.objects.filter(
+            center_id=counter.center_id, day=day, counter=counter, called_at__isnull=False
+        )
         .annotate(first_call=Min("calls__pk"))
         .order_by("-first_call")
         .values_list("priority_id", flat=True)[: rules.PRIORITY_RUN]
@@ -220,9 +222,11 @@ def _choose(counter: Counter, day: dt.date) -> Ticket | None:
 
 def current_ticket(counter: Counter) -> Ticket | None:
     """The ticket called to or served at ``counter`` now, if any."""
-    return Ticket.objects.filter(
-        counter=counter, state__in=[TicketState.CALLED, TicketState.SERVING]
-    ).first()
+    return (
+        Ticket.objects.filter(counter=counter, state__in=[TicketState.CALLED, TicketState.SERVING])
+        .order_by("pk")
+        .first()
+    )
 
 
 def _call(ticket: Ticket, counter: Counter, at: dt.datetime) -> None:
@@ -385,3 +389,39 @@ def rate(*, counter: Counter, ticket_id: int, value: int, at: dt.datetime | None
     )
     touch_floor(ticket.center_id)
     return rating
+
+
+# ---------------------------------------------------------------------------------------------
+# The end of a day
+
+
+def close_past_days(now: dt.datetime | None = None, *, batch: int = 1000) -> int:
+    """Worker job: what a past day left open is closed — tickets still waiting or called
+    become no-shows, tickets still being served are done, counter sessions end. Keeps the
+    partial indexes of waiting and current tickets to the current day."""
+    now = _now(now)
+    today = now.date()
+    day_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    closed = 0
+    with transaction.atomic():
+        stale = list(
+            Ticket.objects.select_for_update(skip_locked=True)
+            .filter(
+                day__lt=today,
+                state__in=[TicketState.WAITING, TicketState.CALLED, TicketState.SERVING],
+            )
+            .values_list("pk", "state", "center_id")[:batch]
+        )
+        serving = [pk for pk, state, _center in stale if state == TicketState.SERVING]
+        closed += Ticket.objects.filter(pk__in=serving).update(state=TicketState.DONE)
+        closed += Ticket.objects.filter(
+            pk__in=[pk for pk, state, _center in stale if state != TicketState.SERVING]
+        ).update(state=TicketState.NO_SHOW)
+        sessions = CounterSession.objects.filter(ended_at__isnull=True, started_at__lt=day_start)
+        centers = {center for _pk, _state, center in stale} | set(
+            sessions.values_list("counter__center_id", flat=True)
+        )
+        closed += sessions.update(ended_at=day_start)
+        for center_id in centers:
+            touch_floor(center_id)
+    return closed

@@ -206,6 +206,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 MOTCUA_WORKER_JOBS = env_list(
     "MOTCUA_WORKER_JOBS",
     "motcua.workflow.sweeper.sweep,motcua.queueing.booking.release_no_shows,"
+    "motcua.queueing.services.close_past_days,"
     "motcua.notifications.services.deliver_due",
 )
 # --- end of notifications and worker ---------------------------------------------------------
