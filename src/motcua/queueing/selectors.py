@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,15 +87,19 @@ def counters_now(center: Center, day: dt.date) -> list[dict[str, Any]]:
     return rows
 
 
-def last_calls(center: Center, day: dt.date, limit: int = LAST_CALLS) -> list[Call]:
-    """The day's last calls, newest first (a range of the call moment, so the index stops at
-    the day's start instead of walking years of calls on a quiet morning)."""
+def calls_of_day(center: Center, day: dt.date) -> QuerySet[Call]:
+    """The day's calls, newest first: a range of the call moment on the (center, -at) index,
+    which stops at the day's start instead of walking years of calls on a quiet morning."""
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return list(
+    return (
         Call.objects.filter(center=center, at__gte=start, at__lt=start + dt.timedelta(days=1))
         .select_related("ticket", "counter")
-        .order_by("-at", "-pk")[:limit]
+        .order_by("-at", "-pk")
     )
+
+
+def last_calls(center: Center, day: dt.date, limit: int = LAST_CALLS) -> list[Call]:
+    return list(calls_of_day(center, day)[:limit])
 
 
 def board_snapshot(center: Center, at: dt.datetime | None = None) -> dict[str, Any]:
