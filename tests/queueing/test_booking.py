@@ -713,3 +713,56 @@ def test_lookup_refusals(bookable, client, clock, settings):
     client.post(LOOKUP, {"ma": made.code, "cccd": BINH["identity_number"]})
     throttled = client.post(LOOKUP, {"ma": made.code, "cccd": BINH["identity_number"]})
     assert throttled.status_code == 429 and "Retry-After" in throttled
+
+
+def test_a_slot_that_began_while_typing_keeps_what_was_typed(bookable, client, clock):
+    assert client.get(f"{form_url(bookable['civil'])}?gio=2026-03-02T07:30").status_code == 200
+    clock["now"] = at(3, 2, 7, 40)  # the citizen took their time
+    response = post_booking(client, bookable["civil"], "2026-03-02T07:30")
+    assert response.status_code == 302
+    assert response["Location"] == f"{slots_url(bookable['civil'])}?ngay=2026-03-02"
+    page = client.get(response["Location"]).content.decode()
+    assert "Khung giờ này đã bắt đầu, hãy chọn khung giờ khác." in page
+    # The day tabs lead to the slot list, whatever page shows them.
+    assert f'href="{slots_url(bookable["civil"])}?ngay=2026-03-03"' in page
+    next_form = client.get(f"{form_url(bookable['civil'])}?gio=2026-03-02T08:00").content.decode()
+    assert 'value="Trần Văn Bình"' in next_form
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_one_person_booking_at_three_centers_at_once_keeps_the_daily_limit(floor):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    services_ = []
+    for n in range(3):
+        center = factories.center(factories.unit(f"UBND xã số {n}"), name=f"Trung tâm {n}")
+        services_.append(
+            QueueService.objects.create(center=center, name="Hộ tịch", booking_capacity=5)
+        )
+    barrier = threading.Barrier(3)
+    outcomes: list[object] = []
+
+    def take(service):
+        try:
+            barrier.wait()
+            outcomes.append(
+                booking.book(service=service, slot_start=at(3, 3, 7, 30), at=DAWN, **BINH)
+            )
+        except QueueError as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(s,)) for s in services_]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o for o in outcomes if isinstance(o, str)) == ["person_limit"]
+    assert Booking.objects.filter(identity_number=BINH["identity_number"]).count() == 2

@@ -345,3 +345,18 @@ def test_the_endpoints_are_in_the_openapi_document(client):
     ]:
         assert path in paths
     assert "security" not in paths["/api/v1/queue/bookings"]["post"]
+
+
+@pytest.mark.parametrize(
+    "slot", ["2026-03-03T07:30:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"]
+)
+def test_a_slot_without_zone_is_local_and_one_out_of_range_is_refused(
+    bookable, client, clock, slot
+):
+    response = create(client, body(bookable["civil"], slot))
+    if slot == "2026-03-03T07:30:00":
+        assert response.status_code == 201
+        assert response.json()["slot_start"] == "2026-03-03T07:30:00+07:00"
+    else:
+        assert response.status_code == 422, response.content
+        assert error(response)["code"] == "slot_unavailable"

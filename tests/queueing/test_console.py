@@ -131,3 +131,18 @@ def test_the_console_costs_a_few_queries(lan, floor, now, django_assert_max_num_
     with django_assert_max_num_queries(10):
         lan.get("/workspace/san/quay/hang-cho/")
     assert Ticket.objects.filter(state=TicketState.CALLED).count() == 1
+
+
+def test_the_waiting_list_shows_numbers_in_call_order(lan, floor, now):
+    normal = services.issue_ticket(center=floor["center"], service=floor["civil"], at=now)
+    elderly = services.issue_ticket(
+        center=floor["center"], service=floor["civil"], priority=floor["elderly"], at=now
+    )
+    follow(lan, "/workspace/san/quay/mo/", {"counter": floor["one"].pk})
+    fragment = lan.get("/workspace/san/quay/hang-cho/").content.decode()
+    assert fragment.index(str(elderly.number)) < fragment.index(str(normal.number))
+    assert "Đã gọi số 1002." in follow(lan, "/workspace/san/quay/goi-tiep/")
+    # Once the officer left the counter (another tab), the list says the page is stale.
+    follow(lan, "/workspace/san/quay/vang-mat/", {"ticket": elderly.pk})
+    follow(lan, "/workspace/san/quay/roi/")
+    assert lan.get("/workspace/san/quay/hang-cho/").status_code == 409

@@ -12,7 +12,7 @@ from django.db import connection
 
 from motcua.organization.models import Role
 from motcua.queueing import services
-from motcua.queueing.models import QueueService, Ticket, TicketState
+from motcua.queueing.models import CounterSession, QueueService, Ticket, TicketState
 from motcua.queueing.services import QueueError
 from tests import factories
 
@@ -224,3 +224,88 @@ def test_the_board_shows_only_the_days_calls_newest_first(floor):
     assert today == [second.number, second.number, first.number]
     tomorrow = MORNING.date() + dt.timedelta(days=1)
     assert selectors.last_calls(floor["center"], tomorrow) == []
+
+
+def run_at_once(*jobs):
+    """Run the callables in threads released together; returns what each returned or raised."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except BaseException as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_double_press_of_call_next_calls_one_ticket(floor):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    for minute in range(3):
+        issue(floor, minutes=minute)
+    services.open_counter(actor=floor["lan"], counter=floor["one"], at=MORNING)
+    press = lambda: services.call_next(actor=floor["lan"], at=LATER)  # noqa: E731
+    results = run_at_once(press, press)
+    refused = [r for r in results if isinstance(r, QueueError)]
+    assert len(refused) == 1 and refused[0].code == "ticket_in_progress"
+    assert Ticket.objects.filter(state=TicketState.CALLED).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_sitting_at_one_counter_at_once(floor):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    results = run_at_once(
+        lambda: services.open_counter(actor=floor["lan"], counter=floor["one"], at=MORNING),
+        lambda: services.open_counter(actor=floor["hoa"], counter=floor["one"], at=MORNING),
+    )
+    refused = [r for r in results if isinstance(r, QueueError)]
+    assert len(refused) == 1 and refused[0].code == "counter_taken"
+    assert CounterSession.objects.filter(counter=floor["one"], ended_at=None).count() == 1
+
+
+def test_moving_to_another_counter_returns_the_called_ticket_to_the_queue(floor):
+    ticket = issue(floor)
+    services.open_counter(actor=floor["lan"], counter=floor["one"], at=MORNING)
+    services.call_next(actor=floor["lan"], at=LATER)
+    services.open_counter(actor=floor["lan"], counter=floor["two"], at=LATER)
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.counter) == (TicketState.WAITING, None)
+    # A ticket being served keeps the officer at the counter until it is finished.
+    services.call_next(actor=floor["lan"], at=LATER)
+    services.start_serving(actor=floor["lan"], ticket=ticket, at=LATER)
+    for leave in (
+        lambda: services.close_counter(actor=floor["lan"], at=LATER),
+        lambda: services.open_counter(actor=floor["lan"], counter=floor["one"], at=LATER),
+    ):
+        with pytest.raises(QueueError) as refused:
+            leave()
+        assert refused.value.code == "ticket_in_progress"
+    assert services.current_session(floor["lan"]).counter == floor["two"]
+
+
+def test_a_transferred_priority_ticket_still_counts_in_the_priority_run(floor):
+    normal = issue(floor)
+    first, second, third = (issue(floor, minutes=n, priority=floor["elderly"]) for n in range(1, 4))
+    services.open_counter(actor=floor["lan"], counter=floor["one"], at=MORNING)
+    assert services.call_next(actor=floor["lan"], at=LATER) == first
+    services.transfer(actor=floor["lan"], ticket=first, service=floor["land"], at=LATER)
+    assert services.call_next(actor=floor["lan"], at=LATER) == second
+    services.skip(actor=floor["lan"], ticket=second, at=LATER)
+    # Two priority tickets called here in a row: the normal ticket goes next.
+    assert services.call_next(actor=floor["lan"], at=LATER) == normal
+    services.skip(actor=floor["lan"], ticket=normal, at=LATER)
+    assert services.call_next(actor=floor["lan"], at=LATER) == third

@@ -497,3 +497,28 @@ def test_the_live_page_follows_the_floor_without_reloading(page, live_server, fl
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f'[data-device="{kiosk.pk}"]').get_by_role("button", name="Ngừng").click()
     expect(page.locator(f'[data-device="{kiosk.pk}"]')).to_contain_text("Đã ngừng")
+
+
+def test_a_device_name_cannot_inject_markup_into_the_devices_page(client, floor):
+    from motcua.queueing import devices as device_services
+    from motcua.queueing.models import DeviceKind
+
+    manager = factories.staff(roles=[(Role.CENTER_MANAGER, floor["center"].unit)])
+    device_services.create_device(
+        center=floor["center"], kind=DeviceKind.BOARD, name='TV 2" onload="alert(1)'
+    )
+    client.force_login(manager)
+    html = client.get("/workspace/san/thiet-bi/").content.decode()
+    assert 'onload="alert(1)' not in html
+    assert "TV 2&quot; onload=&quot;alert(1)" in html
+
+
+def test_the_menu_marks_floor_operations_on_every_manager_page(client, floor):
+    import re
+
+    manager = factories.staff(roles=[(Role.CENTER_MANAGER, floor["center"].unit)])
+    client.force_login(manager)
+    for url in ("/workspace/san/quan-ly/", "/workspace/san/thong-ke/", "/workspace/san/thiet-bi/"):
+        html = client.get(url).content.decode()
+        current = re.findall(r'data-nav="(\w+)" aria-current="page"', html)
+        assert current == ["floor"], url

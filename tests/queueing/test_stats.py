@@ -309,3 +309,11 @@ def test_managed_centers_follow_the_center_manager_role(floor):
     assert list(stats.managed_centers(floor["lan"])) == []
     boss = factories.staff(is_superuser=True)
     assert set(stats.managed_centers(boss)) == {center, other}
+
+
+def test_names_that_look_like_formulas_stay_text_in_the_exports():
+    from motcua.queueing.stats import as_text
+
+    assert as_text('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert as_text("-1") == "'-1" and as_text("@cmd") == "'@cmd"
+    assert as_text("Hộ tịch") == "Hộ tịch" and as_text(3.5) == 3.5

@@ -252,8 +252,10 @@ def _locked_service(service: QueueService) -> QueueService:
     """The service, locked with its center: the center's row serialises the bookings of the
     center, so neither two citizens taking the last place of a slot nor one person booking
     two services at once can pass a limit (PostgreSQL; SQLite serialises writers anyway)."""
+    # no_key: a FOR UPDATE on the center would also block every ticket issued there meanwhile
+    # (their inserts take a key-share lock on the center).
     locked = (
-        QueueService.objects.select_for_update(of=("self", "center"))
+        QueueService.objects.select_for_update(no_key=True, of=("self", "center"))
         .select_related("center")
         .filter(pk=service.pk)
         .first()
@@ -263,6 +265,47 @@ def _locked_service(service: QueueService) -> QueueService:
             _("Dịch vụ này không nhận đặt lịch trực tuyến."), code="service_unavailable"
         )
     return locked
+
+
+def _lock_person(identity_number: str, day: dt.date) -> None:
+    """Serialise one person's bookings of a day across centers (the daily limit counts them
+    all): a transaction-scoped advisory lock on PostgreSQL; SQLite serialises writers."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"motcua.booking:{identity_number}:{day.isoformat()}"],
+            )
+
+
+def _unavailable_slot() -> QueueError:
+    return QueueError(
+        _("Khung giờ này không nhận đặt lịch (đã qua, ngoài giờ làm việc hoặc quá %(n)s ngày).")
+        % {"n": rules.BOOKING_DAYS_AHEAD},
+        code="slot_unavailable",
+    )
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in the center's time zone; a time without zone is read as local time, one
+    out of range is refused like any slot not offered."""
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return timezone.localtime(moment)
+    except (OverflowError, ValueError) as wrong:
+        raise _unavailable_slot() from wrong
+
+
+def slot_has_begun(
+    service: QueueService, start: dt.datetime, at: dt.datetime | None = None
+) -> bool:
+    """Whether ``start`` is one of the service's slots that has already begun (a form left
+    open past it), as opposed to a moment that never was a slot."""
+    start = _local(start)
+    bounds = _slot_bounds(service, calendar_for(service.center), start.date())
+    return start <= _now(at) and any(begin == start for begin, _end in bounds)
 
 
 @transaction.atomic
@@ -281,16 +324,13 @@ def book(
     transaction."""
     now = _now(at)
     full_name, identity_number, phone = _clean_person(full_name, identity_number, phone)
-    service = _locked_service(service)
-    slot_start = timezone.localtime(slot_start)
+    slot_start = _local(slot_start)
     day = slot_start.date()
+    service = _locked_service(service)
+    _lock_person(identity_number, day)
     slot = next((s for s in slots(service, day, now) if s.start == slot_start), None)
     if slot is None:
-        raise QueueError(
-            _("Khung giờ này không nhận đặt lịch (đã qua, ngoài giờ làm việc hoặc quá %(n)s ngày).")
-            % {"n": rules.BOOKING_DAYS_AHEAD},
-            code="slot_unavailable",
-        )
+        raise _unavailable_slot()
     held = list(
         Booking.objects.filter(
             identity_number=identity_number, day=day, state__in=HOLDING

@@ -84,7 +84,12 @@ def create_device(
 
 
 def _locked(device: Device) -> Device:
-    return Device.objects.select_for_update().select_related("center__unit").get(pk=device.pk)
+    # Only the device's row: locking its center would stall the center's kiosks meanwhile.
+    return (
+        Device.objects.select_for_update(of=("self",))
+        .select_related("center__unit")
+        .get(pk=device.pk)
+    )
 
 
 @transaction.atomic

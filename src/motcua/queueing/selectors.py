@@ -173,3 +173,10 @@ def dossiers_handled_during(ticket: Ticket) -> list[Any]:
         .distinct()
         .order_by("-pk")[:10]
     )
+
+
+def served_today(center: Center, officer: Any, at: dt.datetime | None = None) -> int:
+    """How many tickets ``officer`` served at the center today (the console's counter)."""
+    return Ticket.objects.filter(
+        center=center, day=_today(at), officer_id=officer.pk, state=TicketState.DONE
+    ).count()

@@ -12,8 +12,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,13 +127,19 @@ def people_ahead(ticket: Ticket) -> int:
 
 @transaction.atomic
 def open_counter(*, actor: Any, counter: Counter, at: dt.datetime | None = None) -> CounterSession:
-    """The officer sits at ``counter`` (ending their session elsewhere, if any)."""
+    """The officer sits at ``counter`` (leaving their counter elsewhere, if any)."""
+    # The counter's row serialises everyone sitting down at it.
+    counter = (
+        Counter.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("center__unit")
+        .get(pk=counter.pk)
+    )
     if not has_capability(actor, Capability.RECEIVE_DOSSIERS, counter.center.unit):
         raise PermissionDenied(
             _("Bạn không làm việc tại quầy của %(center)s.") % {"center": counter.center.name}
         )
     at = _now(at)
-    taken = CounterSession.objects.select_for_update().filter(counter=counter, ended_at=None)
+    taken = CounterSession.objects.filter(counter=counter, ended_at=None).select_related("officer")
     other = taken.exclude(officer=actor).first()
     if other is not None:
         raise QueueError(
@@ -141,27 +147,51 @@ def open_counter(*, actor: Any, counter: Counter, at: dt.datetime | None = None)
             % {"number": counter.number, "name": other.officer},
             code="counter_taken",
         )
-    mine = CounterSession.objects.filter(officer=actor, ended_at=None).first()
-    if mine is not None and mine.counter_id == counter.pk:
+    mine = taken.filter(officer=actor).first()
+    if mine is not None:
         return mine
-    CounterSession.objects.filter(officer=actor, ended_at=None).update(ended_at=at)
-    session = CounterSession.objects.create(counter=counter, officer=actor, started_at=at)
+    _leave_counters(actor, at)
+    try:
+        with transaction.atomic():
+            session = CounterSession.objects.create(counter=counter, officer=actor, started_at=at)
+    except IntegrityError as clash:
+        # The officer opened another counter at the same moment (another tab).
+        raise QueueError(
+            _("Bạn vừa mở một quầy khác; hãy tải lại trang."), code="counter_taken"
+        ) from clash
     touch_floor(counter.center_id)
     return session
+
+
+def _leave_counters(actor: Any, at: dt.datetime) -> int:
+    """End the officer's open sessions: a ticket still called there goes back to the queue;
+    one being served must be finished first."""
+    sessions = list(
+        CounterSession.objects.select_for_update(of=("self",))
+        .filter(officer=actor, ended_at=None)
+        .select_related("counter")
+    )
+    for session in sessions:
+        serving = Ticket.objects.filter(counter=session.counter, state=TicketState.SERVING)
+        number = serving.values_list("number", flat=True).first()
+        if number is not None:
+            raise QueueError(
+                _("Quầy đang phục vụ số %(number)s: hãy kết thúc phục vụ trước khi rời quầy.")
+                % {"number": number},
+                code="ticket_in_progress",
+            )
+        Ticket.objects.filter(counter=session.counter, state=TicketState.CALLED).update(
+            state=TicketState.WAITING, counter=None, officer=None, called_at=None, call_count=0
+        )
+        CounterSession.objects.filter(pk=session.pk).update(ended_at=at)
+        touch_floor(session.counter.center_id)
+    return len(sessions)
 
 
 @transaction.atomic
 def close_counter(*, actor: Any, at: dt.datetime | None = None) -> int:
     """The officer leaves the counter; a ticket still called there goes back to the queue."""
-    sessions = CounterSession.objects.filter(officer=actor, ended_at=None).select_related("counter")
-    closed = 0
-    for session in sessions:
-        Ticket.objects.filter(counter=session.counter, state=TicketState.CALLED).update(
-            state=TicketState.WAITING, counter=None, officer=None, called_at=None, call_count=0
-        )
-        closed += CounterSession.objects.filter(pk=session.pk).update(ended_at=_now(at))
-        touch_floor(session.counter.center_id)
-    return closed
+    return _leave_counters(actor, _now(at))
 
 
 def current_session(actor: Any) -> CounterSession | None:
@@ -172,8 +202,17 @@ def current_session(actor: Any) -> CounterSession | None:
     )
 
 
-def _session_counter(actor: Any) -> Counter:
+def _session_counter(actor: Any, *, lock: bool = False) -> Counter:
+    """The officer's counter; ``lock`` holds their session row until the transaction ends, so
+    two presses of one officer are handled one after the other."""
     session = current_session(actor)
+    if lock and session is not None:
+        session = (
+            CounterSession.objects.select_for_update(of=("self",))
+            .select_related("counter__center")
+            .filter(pk=session.pk, ended_at=None)
+            .first()
+        )
     if session is None:
         raise QueueError(_("Hãy chọn quầy làm việc trước khi gọi số."), code="no_counter")
     return session.counter
@@ -194,19 +233,31 @@ def waiting_for(counter: Counter, day: dt.date) -> QuerySet[Ticket]:
 
 def _priority_turn(counter: Counter, day: dt.date) -> bool:
     """Whether a priority ticket may go next at this counter: yes on a priority counter;
-    elsewhere unless the last ``PRIORITY_RUN`` calls here were all priority tickets."""
+    elsewhere unless the last ``PRIORITY_RUN`` tickets called here were all priority tickets."""
     if counter.is_priority:
         return True
-    # The last tickets this counter called today (a recall is not a new ticket).
-    recent = list(
-        Ticket.objects.filter(
-            center_id=counter.center_id, day=day, counter=counter, called_at__isnull=False
-        )
-        .annotate(first_call=Min("calls__pk"))
-        .order_by("-first_call")
-        .values_list("priority_id", flat=True)[: rules.PRIORITY_RUN]
+    # The counter's calls of the day, newest first; a recall is not a new ticket, and a ticket
+    # transferred or sent back to the queue since still counts where it was called.
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    recent = (
+        Call.objects.filter(center_id=counter.center_id, at__gte=start, counter=counter)
+        .order_by("-at", "-pk")
+        .values_list("ticket_id", "ticket__priority_id")[: rules.PRIORITY_RUN * 4]
     )
-    return not (len(recent) == rules.PRIORITY_RUN and all(p is not None for p in recent))
+    tickets: dict[int, int | None] = {}
+    for ticket_id, priority_id in recent:
+        tickets.setdefault(ticket_id, priority_id)
+        if len(tickets) == rules.PRIORITY_RUN:
+            break
+    last = list(tickets.values())
+    return not (len(last) == rules.PRIORITY_RUN and all(p is not None for p in last))
+
+
+def in_call_order(waiting: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Waiting tickets roughly in the order a counter calls them: priority tickets first, each
+    group by its place in the queue (the interleaving may let a normal ticket go sooner)."""
+    normal = ExpressionWrapper(Q(priority__isnull=True), output_field=BooleanField())
+    return waiting.annotate(is_normal=normal).order_by("is_normal", "queue_at", "pk")
 
 
 def _choose(counter: Counter, day: dt.date) -> Ticket | None:
@@ -237,7 +288,7 @@ def _call(ticket: Ticket, counter: Counter, at: dt.datetime) -> None:
 @transaction.atomic
 def call_next(*, actor: Any, at: dt.datetime | None = None) -> Ticket | None:
     """Call the next ticket to the officer's counter; None when nobody waits."""
-    counter = _session_counter(actor)
+    counter = _session_counter(actor, lock=True)
     current = current_ticket(counter)
     if current is not None:
         raise QueueError(
@@ -354,7 +405,9 @@ def awaiting_rating(counter: Counter, at: dt.datetime | None = None) -> Ticket |
     if current_ticket(counter) is not None:
         return None
     last = (
-        Ticket.objects.filter(counter=counter, state=TicketState.DONE, day=at.date())
+        Ticket.objects.filter(
+            center_id=counter.center_id, day=at.date(), counter=counter, state=TicketState.DONE
+        )
         .select_related("officer", "service")
         .order_by("-finished_at", "-pk")
         .first()
@@ -372,7 +425,12 @@ def rate(*, counter: Counter, ticket_id: int, value: int, at: dt.datetime | None
     if value not in RatingValue.values:
         raise QueueError(_("Mức đánh giá không hợp lệ."), code="rating_invalid")
     at = _now(at)
-    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, counter=counter).first()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(pk=ticket_id, counter=counter)
+        .order_by()
+        .first()
+    )
     if ticket is None or ticket.state != TicketState.DONE or ticket.officer_id is None:
         raise QueueError(_("Không có lượt phục vụ nào để đánh giá."), code="nothing_to_rate")
     if ticket.finished_at is None or at - ticket.finished_at > rules.RATING_WINDOW:
@@ -396,31 +454,33 @@ def rate(*, counter: Counter, ticket_id: int, value: int, at: dt.datetime | None
 
 
 def close_past_days(now: dt.datetime | None = None, *, batch: int = 1000) -> int:
-    """Worker job: what a past day left open is closed — tickets still waiting or called
-    become no-shows, tickets still being served are done, counter sessions end. Keeps the
-    partial indexes of waiting and current tickets to the current day."""
+    """Worker job: what a past day left open is closed at midnight — tickets still waiting or
+    called become no-shows, tickets still being served are done, counter sessions end. Keeps
+    the partial indexes of waiting and current tickets to the current day."""
     now = _now(now)
-    today = now.date()
-    day_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    day_start = timezone.make_aware(dt.datetime.combine(now.date(), dt.time.min))
+    open_states = {
+        # Each state through its own partial index, not a scan of every past ticket.
+        TicketState.WAITING: TicketState.NO_SHOW,
+        TicketState.CALLED: TicketState.NO_SHOW,
+        TicketState.SERVING: TicketState.DONE,
+    }
     closed = 0
+    centers: set[int] = set()
     with transaction.atomic():
-        stale = list(
-            Ticket.objects.select_for_update(skip_locked=True)
-            .filter(
-                day__lt=today,
-                state__in=[TicketState.WAITING, TicketState.CALLED, TicketState.SERVING],
+        for state, closed_as in open_states.items():
+            stale = list(
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(state=state, day__lt=now.date())
+                .order_by()
+                .values_list("pk", "center_id")[:batch]
             )
-            .values_list("pk", "state", "center_id")[:batch]
-        )
-        serving = [pk for pk, state, _center in stale if state == TicketState.SERVING]
-        closed += Ticket.objects.filter(pk__in=serving).update(state=TicketState.DONE)
-        closed += Ticket.objects.filter(
-            pk__in=[pk for pk, state, _center in stale if state != TicketState.SERVING]
-        ).update(state=TicketState.NO_SHOW)
+            closed += Ticket.objects.filter(pk__in=[pk for pk, _c in stale]).update(
+                state=closed_as, finished_at=day_start
+            )
+            centers.update(center for _pk, center in stale)
         sessions = CounterSession.objects.filter(ended_at__isnull=True, started_at__lt=day_start)
-        centers = {center for _pk, _state, center in stale} | set(
-            sessions.values_list("counter__center_id", flat=True)
-        )
+        centers.update(sessions.values_list("counter__center_id", flat=True))
         closed += sessions.update(ended_at=day_start)
         for center_id in centers:
             touch_floor(center_id)

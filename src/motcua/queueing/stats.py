@@ -617,10 +617,21 @@ def stats_csv(stats: FloorStats) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# A text cell starting with one of these is a formula to Excel (and LibreOffice): names typed
+# by staff ("=HYPERLINK(…)") are written with a leading apostrophe so they stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
-    return f"{value:.1f}" if isinstance(value, float) else value
+    return f"{value:.1f}" if isinstance(value, float) else as_text(value)
 
 
 def stats_xlsx(stats: FloorStats) -> bytes:
@@ -641,7 +652,7 @@ def stats_xlsx(stats: FloorStats) -> bytes:
         }
         for _slug, title, rows in _tables_with_total(stats):
             sheet = workbook.create_sheet(title[:31])
-            sheet.append([f"{stats.center.name} · {title} · {period}"])
+            sheet.append([as_text(f"{stats.center.name} · {title} · {period}")])
             sheet["A1"].font = Font(bold=True, size=12)
             sheet.append([c.head for c in heads])
             for index, column in enumerate(heads, 1):
@@ -652,7 +663,7 @@ def stats_xlsx(stats: FloorStats) -> bytes:
                     36 if column.kind == "text" else 13
                 )
             for group in rows:
-                sheet.append([cell_value(c, group) for c in heads])
+                sheet.append([as_text(cell_value(c, group)) for c in heads])
                 for index, column in enumerate(heads, 1):
                     if column.kind in ("minutes", "share"):
                         sheet.cell(row=sheet.max_row, column=index).number_format = "0.0"

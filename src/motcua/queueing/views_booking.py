@@ -241,6 +241,19 @@ def form_page(request: HttpRequest, service_id: int) -> HttpResponse:
         return _unavailable(request)
     key = (request.POST if request.method == "POST" else request.GET).get(PARAM_SLOT, "")
     slot, day = _chosen_slot(service, key)
+    start_at = booking.slot_from_key(key)
+    if (
+        slot is None
+        and request.method == "POST"
+        and start_at is not None
+        and day is not None
+        and booking.slot_has_begun(service, start_at)
+    ):
+        # The slot began (or left the window) while the citizen typed: keep what they typed.
+        gone = QueueError(
+            _("Khung giờ này đã bắt đầu, hãy chọn khung giờ khác."), "slot_unavailable"
+        )
+        return _slot_gone(request, service, day, gone, _typed(request))
     if slot is None:
         return _slots_page(request, service, day=day, problem="slot_unavailable", status=400)
     if request.method == "GET":

@@ -23,7 +23,7 @@ from motcua.organization.permissions import Capability
 from motcua.workspace.decorators import capability_required
 
 from . import selectors, services
-from .models import QueueService, Ticket, TicketState
+from .models import QueueService, Ticket
 from .web import posted_id
 
 # How many waiting numbers the console lists per service.
@@ -35,9 +35,8 @@ def _waiting_panel(counter: Counter) -> list[dict[str, Any]]:
     tickets marked)."""
     today = timezone.localdate()
     waiting = list(
-        services.waiting_for(counter, today)
+        services.in_call_order(services.waiting_for(counter, today))
         .select_related("priority")
-        .order_by("queue_at", "pk")
         .only("number", "service_id", "priority__name", "queue_at")
     )
     panel = []
@@ -64,9 +63,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "waiting": _waiting_panel(counter),
         "other_services": QueueService.objects.filter(center=counter.center, is_active=True),
         "handled": selectors.dossiers_handled_during(ticket) if ticket else [],
-        "served_today": Ticket.objects.filter(
-            officer_id=request.user.pk, day=timezone.localdate(), state=TicketState.DONE
-        ).count(),
+        "served_today": selectors.served_today(counter.center, request.user),
     }
     return render(request, "queueing/console/console.html", context)
 
@@ -74,7 +71,9 @@ def console(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.RECEIVE_DOSSIERS)
 def waiting_fragment(request: HttpRequest) -> HttpResponse:
     session = services.current_session(request.user)
-    panel = _waiting_panel(session.counter) if session else []
+    if session is None:  # the counter was left (another tab): the page must be reloaded
+        return HttpResponse(status=409)
+    panel = _waiting_panel(session.counter)
     return render(request, "queueing/console/_waiting.html", {"waiting": panel})
 
 
@@ -94,8 +93,12 @@ def open_counter(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.RECEIVE_DOSSIERS)
 def close_counter(request: HttpRequest) -> HttpResponse:
-    services.close_counter(actor=request.user)
-    messages.success(request, _("Bạn đã rời quầy."))
+    try:
+        services.close_counter(actor=request.user)
+    except services.QueueError as refusal:
+        messages.error(request, refusal.messages[0])
+    else:
+        messages.success(request, _("Bạn đã rời quầy."))
     return redirect("floor:console")
 
 

@@ -9,6 +9,7 @@ identity number. Thin views: everything is decided in ``services`` / ``booking``
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any
 
@@ -29,6 +30,9 @@ from .web import posted_id
 # A double tap on "Lấy số" must not print two tickets: the service page's form carries a
 # one-time key, and the ticket it produced is remembered this long.
 ONCE_SECONDS = 600
+PENDING = "pending"
+ONCE_WAIT_STEPS = 30
+ONCE_WAIT_STEP_SECONDS = 0.1
 
 
 def _kiosk(key: str) -> Device:
@@ -79,22 +83,42 @@ def choose_priority(request: HttpRequest, key: str, service_id: int) -> HttpResp
 def issue(request: HttpRequest, key: str) -> HttpResponse:
     device = _kiosk(key)
     once = request.POST.get("once", "")[:64]
-    if once and (earlier := cache.get(f"queue-kiosk-once:{once}")):
+    once_key = f"queue-kiosk-once:{once}"
+    # The first of two taps claims the form's key before issuing; the second waits for its
+    # ticket instead of issuing another.
+    if once and not cache.add(once_key, PENDING, ONCE_SECONDS):
+        earlier = _wait_for_ticket(once_key)
+        if earlier is None:
+            return _refused(request, device, _("Đang in số, xin chờ giây lát."), status=409)
         return redirect("queue:kiosk_ticket", key=key, token=earlier)
     service = QueueService.objects.filter(
         pk=posted_id(request.POST.get("service")), center=device.center
     ).first()
     priority = PriorityCategory.objects.filter(code=request.POST.get("priority", "")).first()
     if service is None or (request.POST.get("priority") and priority is None):
+        cache.delete(once_key)
         return _refused(request, device, _("Hãy chọn lại dịch vụ."), status=400)
     try:
         ticket = services.issue_ticket(center=device.center, service=service, priority=priority)
     except services.QueueError as refusal:
+        cache.delete(once_key)
         return _refused(request, device, refusal.messages[0], status=409)
     token = tickets.token_for(ticket)
     if once:
-        cache.set(f"queue-kiosk-once:{once}", token, ONCE_SECONDS)
+        cache.set(once_key, token, ONCE_SECONDS)
     return redirect(f"{reverse('queue:kiosk_ticket', args=[key, token])}?in=1")
+
+
+def _wait_for_ticket(once_key: str) -> str | None:
+    """The token of the ticket the first tap is issuing (a few seconds at most)."""
+    for _attempt in range(ONCE_WAIT_STEPS):
+        value = cache.get(once_key)
+        if value is None:  # the first tap was refused: nothing to show
+            return None
+        if value != PENDING:
+            return str(value)
+        time.sleep(ONCE_WAIT_STEP_SECONDS)
+    return None
 
 
 def _refused(request: HttpRequest, device: Device, message: str, *, status: int) -> HttpResponse:

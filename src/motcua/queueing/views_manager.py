@@ -19,7 +19,6 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -39,6 +39,7 @@ from motcua.workspace.decorators import capability_required
 
 from . import devices, stats
 from .models import Device, DeviceKind
+from .templatetags.queueing import qr_svg
 
 CENTER_PARAM = "trung-tam"
 START_PARAM, END_PARAM = "tu-ngay", "den-ngay"
@@ -294,12 +295,9 @@ class DeviceForm(forms.Form):
         field.queryset = Counter.objects.filter(center=center, is_active=True).order_by("number")
 
 
-def _qr_svg(url: str, name: str) -> str:
+def _qr_svg(url: str, name: str) -> SafeString:
     label = _("Mã QR mở trang của thiết bị %(name)s") % {"name": name}
-    svg = segno.make_qr(url, error="m").svg_inline(
-        scale=1, border=4, omitsize=True, svgclass="device-qr"
-    )
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return qr_svg(url, label, css_class="device-qr")
 
 
 def _device_rows(request: HttpRequest, center: Center) -> list[dict[str, Any]]:

@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 
 from . import devices, services
 from .models import Device, DeviceKind, RatingValue, Ticket
 from .web import posted_id
+
+# The query parameter of the page shown right after a tap.
+THANKS = "cam-on"
 
 
 def _tablet(key: str) -> Device:
@@ -36,7 +39,11 @@ def _question(ticket: Ticket | None) -> dict[str, Any] | None:
 def tablet(request: HttpRequest, key: str) -> HttpResponse:
     device = _tablet(key)
     assert device.counter is not None  # a database constraint: rating devices have a counter
-    context: dict[str, Any] = {"device": device, "choices": RatingValue.choices, "thanks": False}
+    context: dict[str, Any] = {
+        "device": device,
+        "choices": RatingValue.choices,
+        "thanks": request.GET.get(THANKS) == "1",
+    }
     status = 200
     if request.method == "POST":
         try:
@@ -49,7 +56,8 @@ def tablet(request: HttpRequest, key: str) -> HttpResponse:
             context["error"] = refusal.messages[0]
             status = 409 if refusal.code in {"already_rated", "rating_expired"} else 400
         else:
-            context["thanks"] = True
+            # Redirect, so the tablet's nightly reload does not send the tap again.
+            return redirect(f"{reverse('queue:rating', args=[key])}?{THANKS}=1")
     context["question"] = _question(services.awaiting_rating(device.counter))
     return render(request, "queueing/rating/tablet.html", context, status=status)
 

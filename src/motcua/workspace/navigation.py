@@ -21,6 +21,8 @@ class NavItem:
     capability: str | None = None  # None: any staff member with a role
     # A count shown beside the label (e.g. dossiers waiting); keep it one cheap query.
     badge: Callable[[Any], int] | None = None
+    # The pages the entry stands for when more than its own address (a section's prefix).
+    section: str = ""
 
 
 def _online_waiting(user: Any) -> int:
@@ -56,7 +58,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         badge=_inbox_open,
     ),
     NavItem("dossiers", _("Tra cứu hồ sơ"), "dossiers:list", Capability.VIEW_WORKSPACE),
-    NavItem("floor", _("Điều hành sảnh"), "floor:live", Capability.MANAGE_CENTER),
+    NavItem(
+        "floor",
+        _("Điều hành sảnh"),
+        "floor:live",
+        Capability.MANAGE_CENTER,
+        section="/workspace/san/",
+    ),
 )
 
 
@@ -70,6 +78,7 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
                     "key": item.key,
                     "label": item.label,
                     "url": reverse(item.url_name),
+                    "section": item.section,
                     "badge": item.badge(user) if item.badge else 0,
                 }
             )
@@ -77,10 +86,16 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
         items.append(
             {"key": "admin", "label": _("Quản trị"), "url": reverse("admin:index"), "badge": 0}
         )
+
     # The entry whose address is the longest prefix of the page is the current one (the
     # workspace home and the dossier list are prefixes of many pages).
-    matching = [i for i in items if current_path.startswith(i["url"])]
-    current = max(matching, key=lambda i: len(i["url"]), default=None)
+    def prefix(entry: dict[str, Any]) -> str:
+        matched = [p for p in (entry["url"], entry.get("section", "")) if p]
+        return max((p for p in matched if current_path.startswith(p)), key=len, default="")
+
+    current = max(items, key=lambda i: len(prefix(i)), default=None)
+    if current is not None and not prefix(current):
+        current = None
     for entry in items:
         entry["active"] = entry is current
     return items

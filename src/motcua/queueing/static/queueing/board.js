@@ -152,14 +152,16 @@
 
   // -- clock (the server's time, corrected by every heartbeat) -----------------------------
   var timeFormat, dateFormat, partsFormat;
+  // The page's language for the date ("vi" → "vi-VN"; English dates stay day/month/year).
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "vi-VN";
   try {
     var zone = data.timeZone || "Asia/Ho_Chi_Minh";
     timeFormat = new Intl.DateTimeFormat("vi-VN", { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-    dateFormat = new Intl.DateTimeFormat("vi-VN", { timeZone: zone, weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
+    dateFormat = new Intl.DateTimeFormat(locale, { timeZone: zone, weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
     partsFormat = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "numeric", minute: "numeric", second: "numeric", hourCycle: "h23" });
   } catch (e) {
     timeFormat = new Intl.DateTimeFormat("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-    dateFormat = new Intl.DateTimeFormat("vi-VN", { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
+    dateFormat = new Intl.DateTimeFormat(locale, { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
     partsFormat = new Intl.DateTimeFormat("en-GB", { hour: "numeric", minute: "numeric", second: "numeric", hourCycle: "h23" });
   }
   function serverNow() { return new Date(Date.now() + clockOffset); }

@@ -46,7 +46,7 @@
   var started = new Date();
   window.setInterval(function () {
     var now = new Date();
-    if (now.getHours() === 3 && now - started > 3600 * 1000) { location.reload(); }
+    if (now.getHours() === 3 && now - started > 3600 * 1000) { location.replace(location.pathname); }
   }, 60000);
   window.setTimeout(tick, thanksUntil ? 5000 : 2000);
 })();
