@@ -147,3 +147,30 @@ def test_kiosk_pages_cost_a_few_queries(client, floor, kiosk, now, django_assert
     ticket = Ticket.objects.last()
     with django_assert_max_num_queries(6):
         client.get(f"/xep-hang/kiosk/{kiosk.key}/so/{tickets.token_for(ticket)}/")
+
+
+def test_the_check_in_button_shows_while_bookings_can_arrive(client, floor, kiosk, now):
+    from motcua.queueing import booking
+
+    civil = floor["civil"]
+    civil.booking_capacity = 2
+    civil.save()
+    assert (
+        "Tôi đã đặt lịch hẹn trực tuyến"
+        in client.get(f"/xep-hang/kiosk/{kiosk.key}/").content.decode()
+    )
+    booking.book(
+        service=civil,
+        slot_start=now.replace(hour=8, minute=0),
+        full_name="Trần Văn Bình",
+        identity_number="052090001234",
+        phone="0912345678",
+        at=now,
+    )
+    # The service stops taking new bookings; today's booking can still be checked in.
+    civil.booking_capacity = 0
+    civil.save()
+    assert (
+        "Tôi đã đặt lịch hẹn trực tuyến"
+        in client.get(f"/xep-hang/kiosk/{kiosk.key}/").content.decode()
+    )

@@ -522,3 +522,12 @@ def test_the_menu_marks_floor_operations_on_every_manager_page(client, floor):
         html = client.get(url).content.decode()
         current = re.findall(r'data-nav="(\w+)" aria-current="page"', html)
         assert current == ["floor"], url
+
+
+def test_dates_typed_day_month_year_stay_in_the_date_fields(client, floor):
+    manager = factories.staff(roles=[(Role.CENTER_MANAGER, floor["center"].unit)])
+    client.force_login(manager)
+    html = client.get("/workspace/san/thong-ke/?tu-ngay=01/03/2026&den-ngay=02/03/2026")
+    text = html.content.decode()
+    assert 'value="2026-03-01"' in text and 'value="2026-03-02"' in text
+    assert "Từ 01/03/2026 đến 02/03/2026" in text

@@ -108,6 +108,17 @@ def centers_taking_bookings() -> QuerySet[Center]:
     )
 
 
+def checks_in_today(center: Center, at: dt.datetime | None = None) -> bool:
+    """Whether the center's kiosk offers booking check-in: a service takes bookings, or
+    bookings of today are still open (the service may have stopped taking new ones)."""
+    return (
+        bookable_services().filter(center=center).exists()
+        or Booking.objects.filter(
+            center=center, day=_now(at).date(), state=BookingState.BOOKED
+        ).exists()
+    )
+
+
 def takes_bookings(service: QueueService) -> bool:
     return service.is_active and service.booking_capacity > 0 and service.center.is_active
 

@@ -48,19 +48,13 @@ def home(request: HttpRequest, key: str) -> HttpResponse:
         {
             "device": device,
             "services": selectors.waiting_by_service(device.center, _today()),
-            "takes_bookings": _takes_bookings(device),
+            "takes_bookings": booking.checks_in_today(device.center),
         },
     )
 
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _takes_bookings(device: Device) -> bool:
-    return QueueService.objects.filter(
-        center=device.center, is_active=True, booking_capacity__gt=0
-    ).exists()
 
 
 @never_cache

@@ -13,6 +13,7 @@ figures come from ``stats``, the writes from ``devices``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from itertools import groupby
@@ -152,13 +153,23 @@ def _date_field(label: str, required: str, invalid: str) -> forms.DateField:
     )
 
 
+def _iso(text: str) -> str:
+    """A date typed as day/month/year, rewritten as the date inputs show it (year-month-day);
+    anything else as it is (the form says what is wrong with it)."""
+    text = text.strip()
+    try:
+        return dt.datetime.strptime(text, "%d/%m/%Y").date().isoformat()
+    except ValueError:
+        return text
+
+
 class PeriodForm(forms.Form):
     """``?tu-ngay=…&den-ngay=…`` (a missing or empty date: this month so far)."""
 
     def __init__(self, params: Any, default: stats.Period) -> None:
         data = {
-            START_PARAM: params.get(START_PARAM, "").strip() or default.start.isoformat(),
-            END_PARAM: params.get(END_PARAM, "").strip() or default.end.isoformat(),
+            START_PARAM: _iso(params.get(START_PARAM, "")) or default.start.isoformat(),
+            END_PARAM: _iso(params.get(END_PARAM, "")) or default.end.isoformat(),
         }
         super().__init__(data)
         self.fields[START_PARAM] = _date_field(
