@@ -349,6 +349,10 @@ def test_a_rating_device_needs_a_counter_and_a_device_a_name(client, floor, mana
     assert "Thiết bị đánh giá phải gắn với một quầy" in text(response)
     response = client.post(DEVICES, {"trung-tam": floor["center"].code, "kind": "board"})
     assert response.status_code == 400 and "Hãy đặt tên cho thiết bị." in text(response)
+    # The error is tied to its field for screen readers.
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html and 'aria-describedby="id_name-errors"' in html
+    assert 'id="id_name-errors"' in html
     other_counter = factories.center(factories.unit("Xã khác")).counters.create(number=1, name="A")
     response = client.post(
         DEVICES,

@@ -299,6 +299,16 @@ class DeviceForm(forms.Form):
         empty_label=gettext_lazy("— Không gắn quầy —"),
     )
 
+    def full_clean(self) -> None:
+        """Tie each field's errors to it for screen readers (the list's id is
+        ``<field id>-errors`` in the template)."""
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-errors"}
+                )
+
     def __init__(self, *args: Any, center: Center, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["counter"]
