@@ -55,3 +55,15 @@ def now(monkeypatch):
 
     monkeypatch.setattr(timezone, "now", lambda: MORNING.astimezone(dt.UTC))
     return MORNING
+
+
+def issue(floor, service="civil", minutes=0, priority=None):
+    """A ticket of ``service`` issued ``minutes`` after the morning's opening."""
+    from motcua.queueing import services
+
+    return services.issue_ticket(
+        center=floor["center"],
+        service=floor[service],
+        priority=priority,
+        at=MORNING + dt.timedelta(minutes=minutes),
+    )

@@ -27,7 +27,7 @@ from motcua.queueing import devices, hub, rules, selectors, services, tts
 from motcua.queueing.models import Device, DeviceKind, QueueService
 from tests import factories
 from tests.browser.asgi_server import shared_sqlite_connection
-from tests.queueing.conftest import MORNING
+from tests.queueing.conftest import MORNING, issue
 
 # Only a guard against a hung test, never a measure of speed.
 HANG_GUARD = 30
@@ -59,15 +59,6 @@ def threads_share_db():
 
 def url(name: str, device: Device, *args: Any) -> str:
     return reverse(f"queue:{name}", args=[device.key, *args])
-
-
-def issue(floor, service="civil", minutes=0, priority=None):
-    return services.issue_ticket(
-        center=floor["center"],
-        service=floor[service],
-        priority=priority,
-        at=MORNING + dt.timedelta(minutes=minutes),
-    )
 
 
 def busy_floor(floor):

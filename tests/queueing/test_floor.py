@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -15,20 +14,10 @@ from motcua.queueing import services
 from motcua.queueing.models import CounterSession, QueueService, Ticket, TicketState
 from motcua.queueing.services import QueueError
 from tests import factories
+from tests.queueing.conftest import MORNING, issue
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-MORNING = dt.datetime(2026, 3, 2, 7, 30, tzinfo=VN)
 LATER = MORNING + dt.timedelta(hours=1)  # the console acts later the same day
 pytestmark = pytest.mark.django_db
-
-
-def issue(floor, service="civil", minutes=0, priority=None):
-    return services.issue_ticket(
-        center=floor["center"],
-        service=floor[service],
-        priority=priority,
-        at=MORNING + dt.timedelta(minutes=minutes),
-    )
 
 
 def test_numbers_run_per_center_and_day_from_1001(floor):
@@ -137,25 +126,12 @@ def test_counters_and_officers_one_at_a_time(floor):
 def test_numbers_never_repeat_with_several_kiosks_at_once(floor):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers")
-    barrier = threading.Barrier(6)
-    errors: list[BaseException] = []
 
     def kiosk():
-        try:
-            barrier.wait()
-            for _i in range(10):
-                services.issue_ticket(center=floor["center"], service=floor["civil"], at=MORNING)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _i in range(10):
+            services.issue_ticket(center=floor["center"], service=floor["civil"], at=MORNING)
 
-    threads = [threading.Thread(target=kiosk) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_at_once(*[kiosk] * 6) == [None] * 6
     assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1001, 1061))
 
 
@@ -168,23 +144,10 @@ def test_two_counters_calling_at_once_get_different_tickets(floor):
         issue(floor, minutes=minute)
     services.open_counter(actor=floor["lan"], counter=floor["one"])
     services.open_counter(actor=floor["hoa"], counter=floor["two"])
-    barrier = threading.Barrier(2)
-    called: list[int] = []
-
-    def press(user):
-        try:
-            barrier.wait()
-            ticket = services.call_next(actor=user, at=LATER)
-            called.append(ticket.pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=press, args=(floor[u],)) for u in ("lan", "hoa")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(called) == 2 and len(set(called)) == 2
+    called = run_at_once(
+        *[lambda user=floor[u]: services.call_next(actor=user, at=LATER).pk for u in ("lan", "hoa")]
+    )
+    assert all(isinstance(pk, int) for pk in called) and len(set(called)) == 2
 
 
 def test_the_end_of_a_day_closes_what_it_left_open(floor):

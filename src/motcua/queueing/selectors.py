@@ -21,14 +21,16 @@ LAST_CALLS = 8
 ACTIVE = (TicketState.CALLED, TicketState.SERVING)
 
 
-def announcement(number: int, counter_number: int) -> str:
-    """What the board shows and says for a call (always in Vietnamese: it is spoken to the
-    hall)."""
+def _announcement_template() -> str:
+    # Always Vietnamese: it is spoken to the hall.
     with override("vi"):
-        return _("Mời công dân có số thứ tự %(number)s đến quầy số %(counter)s") % {
-            "number": number,
-            "counter": counter_number,
-        }
+        return _("Mời công dân có số thứ tự %(number)s đến quầy số %(counter)s")
+
+
+def announcement(number: int, counter_number: int, template: str | None = None) -> str:
+    """What the board shows and says for a call (``template``: the sentence already looked
+    up, when a board announces several calls)."""
+    return (template or _announcement_template()) % {"number": number, "counter": counter_number}
 
 
 def _today(at: dt.datetime | None) -> dt.date:
@@ -106,6 +108,7 @@ def board_snapshot(center: Center, at: dt.datetime | None = None) -> dict[str, A
     """The display board's whole state, as JSON-ready data (5 queries)."""
     day = _today(at)
     version = floor_version(center.pk)
+    sentence = _announcement_template()
     return {
         "version": version,
         "center": center.name,
@@ -126,7 +129,7 @@ def board_snapshot(center: Center, at: dt.datetime | None = None) -> dict[str, A
                 "number": call.ticket.number,
                 "counter": call.counter.number,
                 "at": timezone.localtime(call.at).strftime("%H:%M:%S"),
-                "text": announcement(call.ticket.number, call.counter.number),
+                "text": announcement(call.ticket.number, call.counter.number, sentence),
             }
             for call in last_calls(center, day)
         ],

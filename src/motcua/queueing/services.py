@@ -307,6 +307,15 @@ def call_next(*, actor: Any, at: dt.datetime | None = None) -> Ticket | None:
     return ticket
 
 
+def _change(ticket: Ticket, **changes: Any) -> Ticket:
+    """Write ``changes`` to the (locked) ticket and tell the floor's boards and consoles."""
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=list(changes))
+    touch_floor(ticket.center_id)
+    return ticket
+
+
 def _own(actor: Any, ticket: Ticket, *states: str) -> tuple[Ticket, Counter]:
     counter = _session_counter(actor)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -334,19 +343,13 @@ def recall(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Tick
 def skip(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Ticket:
     """Nobody came: the ticket is a no-show."""
     ticket, _counter = _own(actor, ticket, TicketState.CALLED)
-    ticket.state, ticket.finished_at = TicketState.NO_SHOW, _now(at)
-    ticket.save(update_fields=["state", "finished_at"])
-    touch_floor(ticket.center_id)
-    return ticket
+    return _change(ticket, state=TicketState.NO_SHOW, finished_at=_now(at))
 
 
 @transaction.atomic
 def start_serving(*, actor: Any, ticket: Ticket, at: dt.datetime | None = None) -> Ticket:
     ticket, _counter = _own(actor, ticket, TicketState.CALLED)
-    ticket.state, ticket.started_at = TicketState.SERVING, _now(at)
-    ticket.save(update_fields=["state", "started_at"])
-    touch_floor(ticket.center_id)
-    return ticket
+    return _change(ticket, state=TicketState.SERVING, started_at=_now(at))
 
 
 @transaction.atomic
@@ -367,10 +370,7 @@ def finish_serving(
                 code="dossier_unknown",
             )
         ticket.dossier = dossier
-    ticket.state, ticket.finished_at = TicketState.DONE, _now(at)
-    ticket.save(update_fields=["state", "finished_at", "dossier"])
-    touch_floor(ticket.center_id)
-    return ticket
+    return _change(ticket, state=TicketState.DONE, finished_at=_now(at), dossier=ticket.dossier)
 
 
 @transaction.atomic
